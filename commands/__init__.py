@@ -1,0 +1,29 @@
+"""The `espace` command line. Each module of this package adds its sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from commands import accounts, database, serve
+
+# Modules with a `register(subparsers)` function, in the order `espace --help` lists them.
+MODULES = [serve, database, accounts]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="espace", description="Espace: the customer space back end."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code = args.handler(args)
+    sys.exit(code or 0)

@@ -1,0 +1,64 @@
+"""Accesses of accounts to establishments, admin access requests, known training managers."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import RequestStatus
+
+
+class Access(Model):
+    """The access of an account to one establishment (rules 6-8): ADMIN, or STANDARD limited to
+    the document kinds listed in `document_kinds`."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="accesses")
+    establishment = fields.ForeignKeyField("models.Establishment", related_name="accesses")
+    role = fields.CharField(max_length=16)
+    document_kinds: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    granted_by = fields.ForeignKeyField(
+        "models.Account", related_name="granted_accesses", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "access"
+        unique_together = (("account", "establishment"),)
+        indexes = (("establishment_id", "role"),)
+
+
+class AdminAccessRequest(Model):
+    """A request for admin rights filed through the contact form, decided by staff (rule 9)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="admin_access_requests")
+    establishment = fields.ForeignKeyField(
+        "models.Establishment", related_name="admin_access_requests"
+    )
+    message = fields.TextField(default="")
+    status = fields.CharField(max_length=16, default=RequestStatus.PENDING.value)
+    decided_by = fields.ForeignKeyField(
+        "models.Account", related_name="decided_requests", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "admin_access_request"
+        indexes = (("status", "created_at"),)
+
+
+class TrainingManager(Model):
+    """A training manager of a client, known in our records: admin of the establishment as soon
+    as an account with this e-mail exists (rule 9)."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254)
+    establishment = fields.ForeignKeyField("models.Establishment", related_name="training_managers")
+    full_name = fields.CharField(max_length=200, default="")
+    imported_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "training_manager"
+        unique_together = (("email", "establishment"),)

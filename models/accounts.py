@@ -1,0 +1,61 @@
+"""Accounts, their login sessions and their one-time e-mailed tokens."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import AccountKind, Language
+
+
+class Account(Model):
+    """A person who can sign in. The login e-mail is stored lower-cased, hence unique
+    case-insensitively; it is also the key of the enrollment history (rule 4)."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255, null=True)
+    kind = fields.CharField(max_length=16, default=AccountKind.INDIVIDUAL.value)
+    full_name = fields.CharField(max_length=200, default="")
+    phone = fields.CharField(max_length=40, default="")
+    language = fields.CharField(max_length=2, default=Language.FR.value)
+    is_staff = fields.BooleanField(default=False)
+    is_training_manager = fields.BooleanField(default=False)
+    company = fields.ForeignKeyField(
+        "models.Company", related_name="accounts", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "account"
+
+
+class LoginSession(Model):
+    """A signed-in session. Only the SHA-256 of the bearer token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="sessions")
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+    client_address = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "login_session"
+        indexes = (("account_id", "ended_at"),)
+
+
+class OneTimeToken(Model):
+    """A single-use link token (password reset, first password), stored hashed."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="one_time_tokens")
+    purpose = fields.CharField(max_length=32)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "one_time_token"

@@ -1,0 +1,36 @@
+"""The public course catalog: courses and their dated sessions."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Course(Model):
+    """A training course of the catalog, with its list price per trainee (excl. VAT)."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=20, unique=True)
+    title = fields.CharField(max_length=200)
+    summary = fields.TextField(default="")
+    duration_days = fields.DecimalField(max_digits=4, decimal_places=1)
+    list_price = fields.DecimalField(max_digits=10, decimal_places=2)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "course"
+
+
+class CourseSession(Model):
+    """A dated run of a course. `seats_booked` moves with a conditional UPDATE so that
+    concurrent bookings can never exceed `capacity`."""
+
+    id = fields.IntField(primary_key=True)
+    course = fields.ForeignKeyField("models.Course", related_name="sessions")
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    city = fields.CharField(max_length=100)
+    capacity = fields.IntField()
+    seats_booked = fields.IntField(default=0)
+
+    class Meta:
+        table = "course_session"
+        indexes = (("course_id", "starts_on"),)

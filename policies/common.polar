@@ -1,0 +1,29 @@
+# Who is who. Read this file first: the other files use these words.
+#
+# A "viewer" is the signed-in person asking. Their accesses are read fresh from the
+# database on every request, so a revoked access stops working at once.
+
+# A viewer has an access to an establishment when one of their accesses names it,
+# whatever its level (admin or standard). (Rules 6 and 7)
+has_access(viewer: Viewer, establishment_id) if
+  grant in viewer.accesses and
+  grant.establishment_id = establishment_id;
+
+# A viewer is admin of an establishment when one of their accesses names it with the
+# ADMIN level. (Rule 6)
+is_admin_of(viewer: Viewer, establishment_id) if
+  grant in viewer.accesses and
+  grant.establishment_id = establishment_id and
+  grant.role = "ADMIN";
+
+# A viewer is a standard user of an establishment who was given a document kind when
+# their STANDARD access lists that kind. (Rule 7)
+has_standard_access_to_kind(viewer: Viewer, establishment_id, kind) if
+  grant in viewer.accesses and
+  grant.establishment_id = establishment_id and
+  grant.role = "STANDARD" and
+  kind in grant.document_kinds;
+
+# Staff are the training organisation's back office.
+is_staff(viewer: Viewer) if
+  viewer.is_staff = true;

@@ -1,0 +1,24 @@
+# Documents: which kinds of administrative document each viewer may see (rule 12).
+#
+# "read_document" on an enrollment, for one document kind, is the single rule that
+# decides both the document fields of an enrollment and the documents themselves.
+
+# Rule 4: the registrant sees every document of their own enrollments.
+allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, _kind: String) if
+  enrollment.registrant_email = viewer.email;
+
+# Rule 6: an admin sees every document of the establishment's enrollments.
+allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, _kind: String) if
+  is_admin_of(viewer, enrollment.establishment_id);
+
+# Rule 7: a standard user sees only the document kinds their access lists.
+allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, kind: String) if
+  has_standard_access_to_kind(viewer, enrollment.establishment_id, kind);
+
+# Staff see every document.
+allow_field(viewer: Viewer, "read_document", _enrollment: Enrollment, _kind: String) if
+  is_staff(viewer);
+
+# A document may be read (and downloaded) by whoever may read its kind on its enrollment.
+allow(viewer: Viewer, "read", document: Document) if
+  allow_field(viewer, "read_document", document.enrollment, document.kind);

@@ -1,0 +1,350 @@
+"""The Oso engine loaded with `policies/*.polar`, and the bridge from its decisions to SQL.
+
+Python never decides access by itself: it asks this module.
+
+* `Policy.is_allowed` / `Policy.field_allowed` answer for one concrete object.
+* `Policy.filter(viewer, action, Model)` returns a Tortoise `Q` derived from the policy by
+  Oso's data filtering (partial evaluation), so lists are filtered in the database.
+* `Policy.field_filter(viewer, action, Model, field)` does the same for an `allow_field` rule:
+  the rows of `Model` on which the viewer may read `field` (used for document kinds).
+
+Partial evaluation depends only on the policy and on the viewer's own attributes (e-mail,
+staff flag, accesses), never on the rows, so its results are cached per (policy generation,
+viewer fingerprint). Rights are read fresh on every request, so a changed access is a new
+fingerprint and takes effect at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oso import Oso
+from polar import Variable
+from polar.data.adapter import DataAdapter
+from polar.data.filter import Condition, DataFilter, Projection
+from polar.data_filtering import Relation, serialize_types
+from polar.partial import TypeConstraint
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from models.access import Access, AdminAccessRequest
+from models.accounts import Account
+from models.audit import AuditEntry
+from models.companies import Establishment
+from models.documents import Document
+from models.enrollments import Enrollment
+
+POLICY_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class Grant:
+    """One access of the viewer, as the policy sees it."""
+
+    access_id: int
+    establishment_id: int
+    role: str
+    document_kinds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Viewer:
+    """The signed-in person, with the rights read from the database for this request."""
+
+    id: int
+    email: str
+    is_staff: bool = False
+    accesses: list[Grant] = field(default_factory=list)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything the policy can read of the viewer, as a hashable key."""
+        return (
+            self.id,
+            self.email,
+            self.is_staff,
+            tuple(
+                (g.access_id, g.establishment_id, g.role, tuple(sorted(g.document_kinds)))
+                for g in self.accesses
+            ),
+        )
+
+
+# What data filtering may read of each resource: plain columns and the relations to join.
+RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
+    Account: {"id": int, "email": str, "is_staff": bool},
+    Establishment: {"id": int, "company_id": int},
+    Access: {"id": int, "account_id": int, "establishment_id": int, "role": str},
+    Enrollment: {
+        "id": int,
+        "establishment_id": int,
+        "registrant_email": str,
+        "channel": str,
+        "status": str,
+    },
+    Document: {
+        "id": int,
+        "kind": str,
+        "enrollment_id": int,
+        "enrollment": Relation(
+            kind="one", other_type="Enrollment", my_field="enrollment_id", other_field="id"
+        ),
+    },
+    AuditEntry: {"id": int, "establishment_id": int, "action": str},
+    AdminAccessRequest: {"id": int, "account_id": int, "establishment_id": int},
+}
+
+MATCH_NOTHING = Q(id__in=[])
+
+
+# Related objects already loaded for the concrete check under way (see Policy.is_allowed).
+_preloaded: ContextVar[dict[tuple[type, Any], Model] | None] = ContextVar("preloaded", default=None)
+
+
+class RelationNotLoaded(LookupError):
+    """A rule read a relation of a concrete object that the caller did not preload."""
+
+
+@dataclass
+class FilterQuery:
+    """What the adapter builds: the `Q`, and the primary key when Oso asks for one row."""
+
+    model: type[Model]
+    q: Q
+    pk: Any = None
+
+
+class TortoiseAdapter(DataAdapter):
+    """Turns an Oso `DataFilter` into a Tortoise `Q` on the filter's root model.
+
+    Each relation Oso asks to join becomes a `relation__field` lookup path; each disjunct
+    of conditions becomes an AND of lookups; the disjuncts are OR-ed.
+
+    Oso's engine is synchronous, so when a rule follows a relation of a concrete object
+    (`document.enrollment`) the related row must already be loaded: `execute_query` serves
+    it from the objects preloaded for the check, never from a blocking database call.
+    """
+
+    def build_query(self, filter: DataFilter) -> FilterQuery:
+        prefixes: dict[type, str] = {filter.model: ""}
+        for relation in filter.relations:
+            prefixes[relation.right] = prefixes[relation.left] + relation.name + "__"
+        pk = None
+        if (
+            len(filter.conditions) == 1
+            and len(filter.conditions[0]) == 1
+            and isinstance(filter.conditions[0][0].left, Projection)
+            and filter.conditions[0][0].left.field in (None, "id")
+            and filter.conditions[0][0].cmp == "Eq"
+        ):
+            pk = filter.conditions[0][0].right
+        if not filter.conditions:
+            return FilterQuery(filter.model, MATCH_NOTHING)
+        if any(not conj for conj in filter.conditions):  # an unconditional branch: every row
+            return FilterQuery(filter.model, Q(), pk)
+        disjuncts = [self._conjunction(conj, prefixes) for conj in filter.conditions]
+        result = disjuncts[0]
+        for q in disjuncts[1:]:
+            result = result | q
+        return FilterQuery(filter.model, result, pk)
+
+    def execute_query(self, query: FilterQuery) -> list[Model]:
+        instance = (_preloaded.get() or {}).get((query.model, query.pk))
+        if instance is None:
+            raise RelationNotLoaded(
+                f"a policy rule reads {query.model.__name__} {query.pk}: preload it "
+                "(fetch_related) before asking the policy"
+            )
+        return [instance]
+
+    def _conjunction(self, conditions: list[Condition], prefixes: dict[type, str]) -> Q:
+        q = Q()
+        for condition in conditions:
+            q &= self._condition(condition, prefixes)
+        return q
+
+    def _condition(self, condition: Condition, prefixes: dict[type, str]) -> Q:
+        left, right, cmp = condition.left, condition.right, condition.cmp
+        if not isinstance(left, Projection):
+            left, right = right, left
+        if not isinstance(left, Projection):  # two constants: decide now
+            truth = (left == right) if cmp == "Eq" else (left != right)
+            return Q() if truth else MATCH_NOTHING
+        path = self._path(left, prefixes)
+        if isinstance(right, Projection):
+            from tortoise.expressions import F
+
+            value: Any = F(self._path(right, prefixes))
+        else:
+            value = self._value(right)
+        if cmp == "Eq":
+            return Q(**{path: value})
+        if cmp == "Neq":
+            return ~Q(**{path: value})
+        if cmp == "In":
+            return Q(**{f"{path}__in": list(value)})
+        if cmp == "Nin":
+            return ~Q(**{f"{path}__in": list(value)})
+        raise ValueError(f"unsupported comparison {cmp}")
+
+    @staticmethod
+    def _path(projection: Projection, prefixes: dict[type, str]) -> str:
+        return prefixes[projection.source] + (projection.field or "id")
+
+    @staticmethod
+    def _value(value: Any) -> Any:
+        if isinstance(value, Model):
+            return value.pk
+        if isinstance(value, list | tuple):
+            return [v.pk if isinstance(v, Model) else v for v in value]
+        return value
+
+
+class PolicyError(Exception):
+    """A policy file does not load: the message names the file and line."""
+
+
+def policy_files(directory: Path = POLICY_DIR) -> list[Path]:
+    return sorted(directory.glob("*.polar"))
+
+
+def build_oso(files: Iterable[Path]) -> Oso:
+    """A fresh Oso with our classes registered and the given files loaded (or PolicyError)."""
+    oso = Oso()
+    oso.register_class(Viewer)
+    oso.register_class(Grant)
+    for cls, fields in RESOURCE_FIELDS.items():
+        oso.register_class(cls, fields=fields)
+    oso.set_data_filtering_adapter(TortoiseAdapter())
+    try:
+        oso.load_files([str(f) for f in files])
+    except Exception as exc:  # oso raises several error types, all with file and line
+        raise PolicyError(str(exc)) from exc
+    return oso
+
+
+class Policy:
+    """The loaded policy. `swap` replaces it atomically (hot reload); counters let tests and
+    benchmarks see how many times the engine was asked."""
+
+    def __init__(self, directory: Path = POLICY_DIR, cache_size: int = 2048) -> None:
+        self.directory = directory
+        self._oso = build_oso(policy_files(directory))
+        self.generation = 0
+        self._cache: OrderedDict[tuple[Any, ...], Q] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self.calls = 0  # engine queries actually run (cache misses included, hits not)
+
+    # -- loading ----------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the files again; on error keep the current policy and raise PolicyError."""
+        self.swap(build_oso(policy_files(self.directory)))
+
+    def swap(self, oso: Oso) -> None:
+        with self._lock:
+            self._oso = oso
+            self.generation += 1
+            self._cache.clear()
+
+    @property
+    def oso(self) -> Oso:
+        return self._oso
+
+    # -- single objects -----------------------------------------------------------------
+    def is_allowed(self, viewer: Viewer | None, action: str, resource: Any) -> bool:
+        if viewer is None:
+            return False
+        self.calls += 1
+        token = _preloaded.set(_loaded_relations(resource))
+        try:
+            return self._oso.is_allowed(viewer, action, resource)
+        finally:
+            _preloaded.reset(token)
+
+    def field_allowed(self, viewer: Viewer | None, action: str, resource: Any, name: str) -> bool:
+        if viewer is None:
+            return False
+        self.calls += 1
+        token = _preloaded.set(_loaded_relations(resource))
+        try:
+            return bool(self._oso.query_rule_once("allow_field", viewer, action, resource, name))
+        finally:
+            _preloaded.reset(token)
+
+    # -- lists, as SQL ------------------------------------------------------------------
+    def filter(self, viewer: Viewer | None, action: str, model: type[Model]) -> Q:
+        """A `Q` selecting the rows of `model` on which `viewer` may perform `action`."""
+        if viewer is None:
+            return MATCH_NOTHING
+        key = ("allow", self.generation, viewer.fingerprint(), action, model)
+        return self._cached(key, lambda: self._partial("allow", viewer, action, model, ()))
+
+    def field_filter(self, viewer: Viewer | None, action: str, model: type[Model], name: str) -> Q:
+        """A `Q` selecting the rows of `model` on which `viewer` may `action` field `name`."""
+        if viewer is None:
+            return MATCH_NOTHING
+        key = ("allow_field", self.generation, viewer.fingerprint(), action, model, name)
+        return self._cached(
+            key, lambda: self._partial("allow_field", viewer, action, model, (name,))
+        )
+
+    def _cached(self, key: tuple[Any, ...], compute: Any) -> Q:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        q = compute()
+        with self._lock:
+            self._cache[key] = q
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return q
+
+    def _partial(
+        self, rule: str, viewer: Viewer, action: str, model: type[Model], extra: tuple[Any, ...]
+    ) -> Q:
+        """Partially evaluate `rule(viewer, action, <unknown model>, *extra)` into a Q."""
+        self.calls += 1
+        oso = self._oso
+        host = oso.host
+        class_name = host.types[model].name
+        resource = Variable("resource")
+        constraint = TypeConstraint(resource, class_name)
+        results = oso.query_rule(
+            rule,
+            viewer,
+            action,
+            resource,
+            *extra,
+            bindings={"resource": constraint},
+            accept_expression=True,
+        )
+        bindings = [
+            {"bindings": {k: host.to_polar(v)}}
+            for result in results
+            for k, v in result["bindings"].items()
+        ]
+        types = serialize_types(host.distinct_user_types(), host.types)
+        plan = oso.ffi_polar.build_data_filter(types, bindings, "resource", class_name)
+        return host.adapter.build_query(DataFilter.parse(oso, plan)).q
+
+
+def _loaded_relations(resource: Any) -> dict[tuple[type, Any], Model]:
+    """The related rows already fetched on `resource`, for the relations rules may read."""
+    loaded: dict[tuple[type, Any], Model] = {}
+    for name, spec in RESOURCE_FIELDS.get(type(resource), {}).items():
+        if isinstance(spec, Relation):
+            related = getattr(resource, f"_{name}", None)
+            if isinstance(related, Model):
+                loaded[(type(related), related.pk)] = related
+    return loaded
+
+
+__all__ = ["Grant", "Policy", "PolicyError", "RelationNotLoaded", "Viewer"]

@@ -1,0 +1,32 @@
+# Establishments: the sites of a company, and who may see and manage them.
+
+# Rule 6 and 7: anyone with an access (admin or standard) sees the establishment.
+allow(viewer: Viewer, "read", establishment: Establishment) if
+  has_access(viewer, establishment.id);
+
+# Staff see every establishment, for back-office work.
+allow(viewer: Viewer, "read", _establishment: Establishment) if
+  is_staff(viewer);
+
+# Rule 6: only admins create, change and remove the accesses of their establishment.
+allow(viewer: Viewer, "manage_accesses", establishment: Establishment) if
+  is_admin_of(viewer, establishment.id);
+
+# Rule 6: only admins see who has an access to their establishment.
+allow_field(viewer: Viewer, "read", establishment: Establishment, "accesses") if
+  is_admin_of(viewer, establishment.id);
+
+# Staff see the accesses of every establishment.
+allow_field(viewer: Viewer, "read", _establishment: Establishment, "accesses") if
+  is_staff(viewer);
+
+# Rule 6: admins read the audit log of their establishment.
+allow(viewer: Viewer, "read_audit_log", establishment: Establishment) if
+  is_admin_of(viewer, establishment.id);
+
+# Staff read every audit log.
+allow(viewer: Viewer, "read_audit_log", _establishment: Establishment) if
+  is_staff(viewer);
+
+# Rule 9: anyone signed in may ask staff for admin rights on an establishment.
+allow(_viewer: Viewer, "request_admin_access", _establishment: Establishment);

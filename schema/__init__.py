@@ -1,0 +1,42 @@
+"""The GraphQL schema: one module per concept, merged here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema import accounts, catalog
+from schema.errors import ErrorCodes
+
+# Each module may define `Query` and `Mutation`; their fields are merged in this order.
+MODULES: Sequence[ModuleType] = (accounts, catalog)
+
+
+def _merged(name: str) -> type | None:
+    parts = tuple(getattr(m, name) for m in MODULES if hasattr(m, name))
+    return merge_types(name, parts) if parts else None
+
+
+class EspaceSchema(strawberry.Schema):
+    """Logs only unexpected errors: a NOT_FOUND or a BAD_USER_INPUT is an answer, not a fault
+    (`schema.errors.ErrorCodes` logs the unexpected ones with their stack trace)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
+    """The schema with its extensions (classes, instantiated per request by Strawberry)."""
+    return EspaceSchema(
+        query=_merged("Query"),
+        mutation=_merged("Mutation"),
+        extensions=[ErrorCodes, *extensions],
+    )

@@ -1,0 +1,1 @@
+"""Use cases in plain async Python. No GraphQL and no HTTP in here."""

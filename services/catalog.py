@@ -1,0 +1,30 @@
+"""The public course catalog."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from models.catalog import Course, CourseSession
+from services.errors import NotFound
+
+
+async def list_courses(search: str | None = None, limit: int = 100) -> list[Course]:
+    """Courses by code, with their sessions prefetched (one query per relation, not per row)."""
+    query = Course.all()
+    if search:
+        query = query.filter(Q(title__icontains=search) | Q(code__icontains=search))
+    return await query.order_by("code").limit(limit).prefetch_related("sessions")
+
+
+async def get_course(course_id: int) -> Course:
+    course = await Course.filter(id=course_id).prefetch_related("sessions").first()
+    if course is None:
+        raise NotFound("Course")
+    return course
+
+
+async def get_session(session_id: int) -> CourseSession:
+    session = await CourseSession.filter(id=session_id).select_related("course").first()
+    if session is None:
+        raise NotFound("Session")
+    return session

@@ -1,0 +1,68 @@
+"""Password rules and hashing (argon2id).
+
+Rules follow NIST SP 800-63B: 8 to 128 characters, no composition rules, never truncated,
+and the most common passwords are refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.errors import BadUserInput
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    if not COMMON_PASSWORDS_FILE.exists():
+        return frozenset()
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def check_password_rules(password: str) -> None:
+    """Raise BAD_USER_INPUT when the password breaks a rule, naming the rule."""
+    if len(password) < MIN_LENGTH:
+        raise BadUserInput(
+            f"The password must have at least {MIN_LENGTH} characters.",
+            field="password",
+            reason="TOO_SHORT",
+        )
+    if len(password) > MAX_LENGTH:
+        raise BadUserInput(
+            f"The password must have at most {MAX_LENGTH} characters.",
+            field="password",
+            reason="TOO_LONG",
+        )
+    if password.lower() in common_passwords():
+        raise BadUserInput(
+            "This password is too common; choose another one.",
+            field="password",
+            reason="TOO_COMMON",
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

@@ -1,0 +1,47 @@
+"""One-time tokens sent by e-mail (password reset, first password). Stored hashed."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from models.accounts import Account, OneTimeToken
+from models.enums import TokenPurpose
+from services.sessions import hash_token
+
+LIFETIMES = {
+    TokenPurpose.RESET_PASSWORD: timedelta(minutes=30),
+    TokenPurpose.SET_PASSWORD: timedelta(days=7),
+}
+
+
+async def issue_token(account: Account, purpose: TokenPurpose) -> str:
+    """Create a single-use token and return it in clear (only the hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    await OneTimeToken.create(
+        account=account,
+        purpose=purpose.value,
+        token_hash=hash_token(token),
+        expires_at=datetime.now(UTC) + LIFETIMES[purpose],
+    )
+    return token
+
+
+async def consume_token(token: str, purposes: tuple[TokenPurpose, ...]) -> Account | None:
+    """Use a token once: returns its account, or None if unknown, used or expired.
+
+    The compare-and-set update makes two concurrent uses of one token succeed once.
+    """
+    moment = datetime.now(UTC)
+    row = await OneTimeToken.filter(
+        token_hash=hash_token(token),
+        purpose__in=[p.value for p in purposes],
+        used_at=None,
+        expires_at__gt=moment,
+    ).first()
+    if row is None:
+        return None
+    claimed = await OneTimeToken.filter(id=row.id, used_at=None).update(used_at=moment)
+    if not claimed:
+        return None
+    return await Account.get(id=row.account_id)  # type: ignore[attr-defined]

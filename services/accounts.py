@@ -7,6 +7,7 @@ from models.enums import AccountKind, TokenPurpose
 from services.emails import normalize_email
 from services.mail import queue_mail
 from services.tokens import issue_token
+from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
 
@@ -33,6 +34,7 @@ async def ensure_account(
     if account is not None:
         return account, False
     account = await Account.create(email=address, full_name=full_name, kind=kind.value)
+    await grant_known_training_manager_accesses(account)
     token = await issue_token(account, TokenPurpose.SET_PASSWORD)
     await queue_mail(
         account.email,

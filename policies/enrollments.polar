@@ -39,3 +39,10 @@ allow(viewer: Viewer, "validate", _enrollment: Enrollment) if is_staff(viewer);
 allow(viewer: Viewer, "record_invoice", _enrollment: Enrollment) if is_staff(viewer);
 allow(viewer: Viewer, "attach_document", _enrollment: Enrollment) if is_staff(viewer);
 allow(viewer: Viewer, "staff_cancel", _enrollment: Enrollment) if is_staff(viewer);
+
+# Dashboards: people with an access to an establishment, and staff, may fetch up to
+# 1,000 enrollments per page; everyone else 100.
+allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
+  _grant in viewer.accesses;
+allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
+  is_staff(viewer);

@@ -11,11 +11,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import accounts, catalog
+from schema import accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
-MODULES: Sequence[ModuleType] = (accounts, catalog)
+MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents)
 
 
 def _merged(name: str) -> type | None:

@@ -1,0 +1,221 @@
+"""The enrollment history a viewer may see, and its documents (rules 4-7, 12).
+
+Every list here is filtered in the database by a query derived from the policy
+(`Policy.filter` / `Policy.field_filter`), and each page costs a fixed number of SQL queries
+whatever its length: the page, its count, then its documents and trainees in one query each.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Case, Q, When
+from tortoise.queryset import QuerySet
+
+from models.documents import Document
+from models.enrollments import Enrollment, Trainee
+from models.enums import DocumentKind, EnrollmentStatus
+from policies.engine import MATCH_NOTHING, Policy, Viewer
+from services.errors import BadUserInput, NotFound
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_EXPORT_PAGE_SIZE = 1000
+ALL_KINDS: tuple[DocumentKind, ...] = tuple(DocumentKind)
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What a dashboard narrows the history by. Dates bound the booking date."""
+
+    status: Sequence[EnrollmentStatus] = ()
+    establishment_id: int | None = None
+    booked_from: datetime | None = None
+    booked_to: datetime | None = None
+    search: str | None = None
+
+
+@dataclass
+class HistoryPage:
+    enrollments: list[Enrollment]
+    total_count: int
+    has_next_page: bool
+    # For each enrollment id, the document kinds the viewer may see on it.
+    visible_kinds: dict[int, list[DocumentKind]]
+
+
+def _is_everything(q: Q) -> bool:
+    return not q.children and not q.filters
+
+
+def _is_nothing(q: Q) -> bool:
+    return q is MATCH_NOTHING
+
+
+def visible_enrollments(policy: Policy, viewer: Viewer | None) -> QuerySet[Enrollment]:
+    """Every enrollment the viewer may read, as a query (nothing runs yet)."""
+    return Enrollment.filter(policy.filter(viewer, "read", Enrollment))
+
+
+def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, Any], set[str]]:
+    """CASE expressions telling, row by row, which document kinds the viewer may read.
+
+    Returns (annotations to add, kinds visible on every row without a CASE).
+    """
+    annotations: dict[str, Any] = {}
+    always: set[str] = set()
+    for kind in ALL_KINDS:
+        q = policy.field_filter(viewer, "read_document", Enrollment, kind.value)
+        if _is_everything(q):
+            always.add(kind.value)
+        elif not _is_nothing(q):
+            annotations[f"can_read_{kind.value.lower()}"] = Case(When(q, then="1"), default="0")
+    return annotations, always
+
+
+def encode_cursor(enrollment: Enrollment) -> str:
+    raw = f"{enrollment.booked_at.isoformat()}|{enrollment.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        moment, _, number = raw.partition("|")
+        return datetime.fromisoformat(moment), int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadUserInput("This cursor is not valid.", field="after") from None
+
+
+def page_size(policy: Policy, viewer: Viewer | None, first: int | None) -> int:
+    """The requested page size, within what the policy allows this viewer."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    limit = (
+        MAX_EXPORT_PAGE_SIZE
+        if policy.is_allowed(viewer, "export_enrollments", viewer)
+        else MAX_PAGE_SIZE
+    )
+    if first < 0 or first > limit:
+        raise BadUserInput(f"first must be between 0 and {limit}.", field="first", max=limit)
+    return first
+
+
+def _filtered(query: QuerySet[Enrollment], criteria: HistoryFilter) -> QuerySet[Enrollment]:
+    if criteria.status:
+        query = query.filter(status__in=[s.value for s in criteria.status])
+    if criteria.establishment_id is not None:
+        query = query.filter(establishment_id=criteria.establishment_id)
+    if criteria.booked_from is not None:
+        query = query.filter(booked_at__gte=criteria.booked_from)
+    if criteria.booked_to is not None:
+        query = query.filter(booked_at__lt=criteria.booked_to)
+    if criteria.search:
+        term = criteria.search.strip()
+        query = query.filter(
+            Q(reference__icontains=term)
+            | Q(registrant_email__icontains=term)
+            | Q(registrant_name__icontains=term)
+            | Q(session__course__title__icontains=term)
+        )
+    return query
+
+
+async def history_page(
+    policy: Policy,
+    viewer: Viewer | None,
+    criteria: HistoryFilter,
+    first: int | None = None,
+    after: str | None = None,
+) -> HistoryPage:
+    """One page of the viewer's history, newest booking first, with its total count."""
+    size = page_size(policy, viewer, first)
+    base = _filtered(visible_enrollments(policy, viewer), criteria)
+    total = await base.count()
+    query = base
+    if after:
+        moment, number = decode_cursor(after)
+        query = query.filter(Q(booked_at__lt=moment) | Q(booked_at=moment, id__lt=number))
+    annotations, always = _kind_annotations(policy, viewer)
+    rows = (
+        await query.annotate(**annotations)
+        .select_related("session__course")
+        .order_by("-booked_at", "-id")
+        .limit(size + 1)
+    )
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return HistoryPage(
+        enrollments=rows,
+        total_count=total,
+        has_next_page=has_next,
+        visible_kinds={row.id: _row_kinds(row, always) for row in rows},
+    )
+
+
+async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: int) -> HistoryPage:
+    """One enrollment the viewer may read (NOT_FOUND otherwise), as a one-row page."""
+    annotations, always = _kind_annotations(policy, viewer)
+    row = (
+        await visible_enrollments(policy, viewer)
+        .filter(id=enrollment_id)
+        .annotate(**annotations)
+        .select_related("session__course")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Enrollment")
+    return HistoryPage([row], 1, False, {row.id: _row_kinds(row, always)})
+
+
+def _row_kinds(row: Enrollment, always: set[str]) -> list[DocumentKind]:
+    return [
+        kind
+        for kind in ALL_KINDS
+        if kind.value in always or getattr(row, f"can_read_{kind.value.lower()}", "0") == "1"
+    ]
+
+
+async def documents_of(
+    policy: Policy, viewer: Viewer | None, enrollment_ids: Sequence[int]
+) -> dict[int, list[Document]]:
+    """The documents the viewer may read on these enrollments, newest first, in one query."""
+    grouped: dict[int, list[Document]] = {i: [] for i in enrollment_ids}
+    if not enrollment_ids:
+        return grouped
+    rows = await (
+        Document.filter(policy.filter(viewer, "read", Document))
+        .filter(enrollment_id__in=list(enrollment_ids))
+        .order_by("-created_at", "-id")
+    )
+    for row in rows:
+        grouped[row.enrollment_id].append(row)  # type: ignore[attr-defined]
+    return grouped
+
+
+async def trainees_of(enrollment_ids: Sequence[int]) -> dict[int, list[Trainee]]:
+    """Trainees of enrollments the caller already may read, in one query."""
+    grouped: dict[int, list[Trainee]] = {i: [] for i in enrollment_ids}
+    if not enrollment_ids:
+        return grouped
+    for row in await Trainee.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
+        grouped[row.enrollment_id].append(row)  # type: ignore[attr-defined]
+    return grouped
+
+
+async def get_document(policy: Policy, viewer: Viewer | None, document_id: int) -> Document:
+    """One document the viewer may read, with its enrollment loaded; NOT_FOUND otherwise."""
+    document = (
+        await Document.filter(policy.filter(viewer, "read", Document))
+        .filter(id=document_id)
+        .select_related("enrollment")
+        .first()
+    )
+    if document is None:
+        raise NotFound("Document")
+    return document

@@ -61,6 +61,7 @@ class Viewer:
     email: str
     is_staff: bool = False
     accesses: list[Grant] = field(default_factory=list)
+    company_id: int | None = None
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Everything the policy can read of the viewer, as a hashable key."""
@@ -68,6 +69,7 @@ class Viewer:
             self.id,
             self.email,
             self.is_staff,
+            self.company_id,
             tuple(
                 (g.access_id, g.establishment_id, g.role, tuple(sorted(g.document_kinds)))
                 for g in self.accesses

@@ -84,6 +84,7 @@ async def viewer_for_account(account: Account) -> Viewer:
         id=account.id,
         email=account.email,
         is_staff=account.is_staff,
+        company_id=account.company_id,  # type: ignore[attr-defined]
         accesses=[
             Grant(
                 access_id=row["id"],

@@ -1,0 +1,562 @@
+"""Establishments, their accesses, the audit log and admin access requests (rules 6-9).
+
+Every decision is asked of the policy (`policies/accesses.polar`, `establishments.polar`,
+`accounts.polar`); this module only reads and writes rows, keeps the invariants the policy
+cannot see (every establishment keeps an admin, even under concurrency) and writes each change
+to the audit log in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.access import Access, AdminAccessRequest, TrainingManager
+from models.accounts import Account
+from models.audit import AuditEntry
+from models.companies import Establishment
+from models.enums import AccessRole, DocumentKind, RequestStatus
+from policies.engine import Policy, Viewer
+from services import audit
+from services.accounts import ensure_account
+from services.emails import normalize_email
+from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.mail import queue_mail
+from services.training_managers import grant_known_training_manager_accesses
+
+DEFAULT_AUDIT_PAGE = 50
+MAX_AUDIT_PAGE = 500
+MAX_MESSAGE_LENGTH = 2000
+VALID_KINDS = frozenset(kind.value for kind in DocumentKind)
+
+# Words of the decision mail, in the requester's language (French as fallback).
+_DECISION_WORDS = {
+    "fr": {
+        True: ("acceptée", "Vous êtes désormais administrateur de cet établissement."),
+        False: ("refusée", "Vos accès actuels ne changent pas."),
+    },
+    "en": {
+        True: ("approved", "You are now an admin of this establishment."),
+        False: ("declined", "Your current accesses do not change."),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the policy's view of them, their account (for the audit log) and the
+    address the request came from."""
+
+    viewer: Viewer
+    account: Account
+    client_address: str = ""
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def visible_establishments(policy: Policy, viewer: Viewer) -> list[Establishment]:
+    """The establishments the viewer may read, filtered in SQL, by name."""
+    return (
+        await Establishment.filter(policy.filter(viewer, "read", Establishment))
+        .select_related("company")
+        .order_by("name", "id")
+    )
+
+
+async def get_establishment(policy: Policy, viewer: Viewer, establishment_id: int) -> Establishment:
+    """One establishment the viewer may read, else NotFound (existence is not revealed)."""
+    row = (
+        await Establishment.filter(
+            policy.filter(viewer, "read", Establishment), id=establishment_id
+        )
+        .select_related("company")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Establishment")
+    return row
+
+
+def may_read_accesses(policy: Policy, viewer: Viewer | None, establishment: Establishment) -> bool:
+    """Whether the viewer may see who has an access to this establishment (rule 6)."""
+    return policy.field_allowed(viewer, "read", establishment, "accesses")
+
+
+async def accesses_of(
+    policy: Policy, viewer: Viewer | None, establishment_ids: Sequence[int]
+) -> dict[int, list[Access]]:
+    """The accesses the viewer may read on each establishment, in one SQL query."""
+    found: dict[int, list[Access]] = {i: [] for i in establishment_ids}
+    if not establishment_ids:
+        return found
+    rows = (
+        await Access.filter(
+            policy.filter(viewer, "read", Access), establishment_id__in=list(set(establishment_ids))
+        )
+        .select_related("account", "establishment__company")
+        .order_by("establishment_id", "id")
+    )
+    for row in rows:
+        found[row.establishment_id].append(row)  # type: ignore[attr-defined]
+    return found
+
+
+async def audit_log(
+    policy: Policy, viewer: Viewer, establishment_id: int, first: int | None = None
+) -> list[AuditEntry]:
+    """The latest audit entries of an establishment, newest first (admins and staff)."""
+    size = DEFAULT_AUDIT_PAGE if first is None else first
+    if size < 1 or size > MAX_AUDIT_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_AUDIT_PAGE}.", field="first")
+    establishment = await Establishment.get_or_none(id=establishment_id)
+    if establishment is None:
+        raise NotFound("Establishment")
+    if not policy.is_allowed(viewer, "read_audit_log", establishment):
+        if not policy.is_allowed(viewer, "read", establishment):
+            raise NotFound("Establishment")
+        raise Forbidden("Only the admins of this establishment may read its audit log.")
+    return (
+        await AuditEntry.filter(establishment_id=establishment_id)
+        .order_by("-at", "-id")
+        .limit(size)
+    )
+
+
+def _require_back_office(policy: Policy, viewer: Viewer) -> None:
+    if not policy.is_allowed(viewer, "staff_back_office", AdminAccessRequest):
+        raise Forbidden("Only the back office handles admin access requests.")
+
+
+async def admin_access_requests(
+    policy: Policy, viewer: Viewer, status: RequestStatus | None = None
+) -> list[AdminAccessRequest]:
+    """Admin access requests for the back office, oldest first."""
+    _require_back_office(policy, viewer)
+    query = AdminAccessRequest.all()
+    if status is not None:
+        query = query.filter(status=status.value)
+    return await query.select_related("account", "establishment__company").order_by(
+        "created_at", "id"
+    )
+
+
+async def get_access(policy: Policy, viewer: Viewer, access_id: int) -> Access:
+    """One access the viewer may read, with its account and establishment, else NotFound."""
+    row = (
+        await Access.filter(policy.filter(viewer, "read", Access), id=access_id)
+        .select_related("account", "establishment__company")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Access")
+    return row
+
+
+# -- the admin invariant -------------------------------------------------------------------
+
+
+async def _lock_establishment(establishment_id: int) -> None:
+    """Serialize every change of this establishment's accesses until the transaction ends.
+
+    Call first thing inside the transaction. PostgreSQL locks the row (`SELECT ... FOR
+    UPDATE`); SQLite takes the database write lock at once with a no-op UPDATE, so that a
+    second writer waits here instead of failing to upgrade its read lock later.
+    """
+    dialect = connections.get("default").capabilities.dialect
+    if dialect == "postgres":
+        await Establishment.select_for_update().get(id=establishment_id)
+    else:
+        await Establishment.filter(id=establishment_id).update(name=F("name"))
+
+
+async def _admin_count(establishment_id: int) -> int:
+    return await Access.filter(
+        establishment_id=establishment_id, role=AccessRole.ADMIN.value
+    ).count()
+
+
+# -- changing accesses ---------------------------------------------------------------------
+
+
+def clean_document_kinds(role: AccessRole, kinds: Iterable[str]) -> list[str]:
+    """Validated document kinds to store: known kinds, no duplicates; none for an ADMIN
+    (an admin sees every kind, rule 6)."""
+    values = [str(getattr(kind, "value", kind)) for kind in kinds]
+    unknown = sorted(set(values) - VALID_KINDS)
+    if unknown:
+        raise BadUserInput(
+            f"Unknown document kind(s): {', '.join(unknown)}.", field="documentKinds"
+        )
+    if len(set(values)) != len(values):
+        raise BadUserInput("A document kind is listed twice.", field="documentKinds")
+    if role == AccessRole.ADMIN:
+        return []
+    return sorted(values)
+
+
+def _snapshot(access: Access, email: str) -> dict[str, Any]:
+    return {"account": email, "role": access.role, "documentKinds": list(access.document_kinds)}
+
+
+async def _reload(access_id: int) -> Access:
+    return (
+        await Access.filter(id=access_id).select_related("account", "establishment__company").get()
+    )
+
+
+async def grant_access(
+    policy: Policy,
+    actor: Actor,
+    establishment_id: int,
+    email: str,
+    role: AccessRole,
+    document_kinds: Iterable[str],
+) -> Access:
+    """Give an account an access to an establishment (rule 6). An unknown e-mail gets an
+    account and a one-time link to choose a password (rule 2)."""
+    establishment = await get_establishment(policy, actor.viewer, establishment_id)
+    if not policy.is_allowed(actor.viewer, "manage_accesses", establishment):
+        raise Forbidden("Only the admins of this establishment may grant accesses.")
+    kinds = clean_document_kinds(role, document_kinds)
+    address = normalize_email(email)
+    async with in_transaction():
+        await _lock_establishment(establishment.id)
+        account, created = await ensure_account(address, reason=establishment.name)
+        existing = await Access.get_or_none(
+            account_id=account.id, establishment_id=establishment.id
+        )
+        if existing is not None and not created:
+            raise Conflict(
+                "This person already has an access to this establishment: change it instead.",
+                accessId=str(existing.id),
+            )
+        if existing is not None:
+            # A known training manager was made admin when the account was created (rule 9).
+            return await _reload(existing.id)
+        try:
+            access = await Access.create(
+                account=account,
+                establishment=establishment,
+                role=role.value,
+                document_kinds=kinds,
+                granted_by=actor.account,
+            )
+        except IntegrityError:
+            raise Conflict("This person already has an access to this establishment.") from None
+        await audit.record(
+            "access.granted",
+            actor=actor.account,
+            target_type="Access",
+            target_id=access.id,
+            establishment_id=establishment.id,
+            before=None,
+            after=_snapshot(access, account.email),
+            client_address=actor.client_address,
+        )
+    return await _reload(access.id)
+
+
+async def update_access(
+    policy: Policy,
+    actor: Actor,
+    access_id: int,
+    role: AccessRole,
+    document_kinds: Iterable[str],
+) -> Access:
+    """Change the level and document kinds of an access (rules 6-8)."""
+    access = await get_access(policy, actor.viewer, access_id)
+    if not policy.is_allowed(actor.viewer, "update", access):
+        raise Forbidden("Only the admins of this establishment may change its accesses.")
+    demoting = access.role == AccessRole.ADMIN.value and role != AccessRole.ADMIN
+    if demoting and not policy.is_allowed(actor.viewer, "demote", access):
+        raise Forbidden("You cannot lower your own admin access: ask another admin.")
+    kinds = clean_document_kinds(role, document_kinds)
+    async with in_transaction():
+        await _lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        current = await Access.get_or_none(id=access.id)
+        if current is None:
+            raise NotFound("Access")
+        if (
+            current.role == AccessRole.ADMIN.value
+            and role != AccessRole.ADMIN
+            and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
+        ):
+            raise Conflict("An establishment keeps at least one admin.")
+        before = _snapshot(current, access.account.email)
+        current.role = role.value
+        current.document_kinds = kinds
+        await current.save(update_fields=["role", "document_kinds", "updated_at"])
+        await audit.record(
+            "access.updated",
+            actor=actor.account,
+            target_type="Access",
+            target_id=current.id,
+            establishment_id=current.establishment_id,  # type: ignore[attr-defined]
+            before=before,
+            after=_snapshot(current, access.account.email),
+            client_address=actor.client_address,
+        )
+    return await _reload(access.id)
+
+
+async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
+    """Remove an access (rule 8). Returns the removed access as it was."""
+    access = await get_access(policy, actor.viewer, access_id)
+    if not policy.is_allowed(actor.viewer, "revoke", access):
+        raise Forbidden("You may not remove this access.")
+    async with in_transaction():
+        await _lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        current = await Access.get_or_none(id=access.id)
+        if current is None:
+            raise NotFound("Access")
+        if (
+            current.role == AccessRole.ADMIN.value
+            and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
+        ):
+            raise Conflict("An establishment keeps at least one admin.")
+        before = _snapshot(current, access.account.email)
+        await Access.filter(id=current.id).delete()
+        await audit.record(
+            "access.revoked",
+            actor=actor.account,
+            target_type="Access",
+            target_id=current.id,
+            establishment_id=current.establishment_id,  # type: ignore[attr-defined]
+            before=before,
+            after=None,
+            client_address=actor.client_address,
+        )
+    access.role = current.role
+    access.document_kinds = current.document_kinds
+    return access
+
+
+# -- becoming admin through a request (rule 9) ---------------------------------------------
+
+
+async def request_admin_access(
+    policy: Policy,
+    actor: Actor,
+    *,
+    establishment_id: int | None = None,
+    siret: str | None = None,
+    message: str = "",
+) -> AdminAccessRequest:
+    """File a request for admin rights that staff decide on (rule 9)."""
+    if (establishment_id is None) == (siret is None):
+        raise BadUserInput("Give either an establishment id or a SIRET number.", field="siret")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise BadUserInput(
+            f"The message is limited to {MAX_MESSAGE_LENGTH} characters.", field="message"
+        )
+    if siret is not None:
+        number = "".join(siret.split())
+        if len(number) != 14 or not number.isdigit():
+            raise BadUserInput("A SIRET number has 14 digits.", field="siret")
+        establishment = await Establishment.get_or_none(siret=number)
+    else:
+        establishment = await Establishment.get_or_none(id=establishment_id)
+    if establishment is None:
+        raise NotFound("Establishment")
+    if not policy.is_allowed(actor.viewer, "request_admin_access", establishment):
+        raise Forbidden("You may not ask for admin rights on this establishment.")
+    viewer_id = actor.viewer.id
+    if await Access.exists(
+        account_id=viewer_id, establishment_id=establishment.id, role=AccessRole.ADMIN.value
+    ):
+        raise Conflict("You are already an admin of this establishment.")
+    async with in_transaction():
+        await _lock_establishment(establishment.id)
+        if await AdminAccessRequest.exists(
+            account_id=viewer_id,
+            establishment_id=establishment.id,
+            status=RequestStatus.PENDING.value,
+        ):
+            raise Conflict("Your request for this establishment is already waiting for staff.")
+        request = await AdminAccessRequest.create(
+            account=actor.account, establishment=establishment, message=message.strip()
+        )
+        await audit.record(
+            "admin_request.filed",
+            actor=actor.account,
+            target_type="AdminAccessRequest",
+            target_id=request.id,
+            establishment_id=establishment.id,
+            after={"account": actor.account.email, "message": request.message},
+            client_address=actor.client_address,
+        )
+    return await _reload_request(request.id)
+
+
+async def _reload_request(request_id: int) -> AdminAccessRequest:
+    return (
+        await AdminAccessRequest.filter(id=request_id)
+        .select_related("account", "establishment__company")
+        .get()
+    )
+
+
+async def decide_admin_access_request(
+    policy: Policy, actor: Actor, request_id: int, approve: bool, note: str = ""
+) -> AdminAccessRequest:
+    """Staff approve (the requester becomes ADMIN) or reject a request; the requester is
+    told by mail either way."""
+    _require_back_office(policy, actor.viewer)
+    if len(note) > MAX_MESSAGE_LENGTH:
+        raise BadUserInput(f"The note is limited to {MAX_MESSAGE_LENGTH} characters.", field="note")
+    request = (
+        await AdminAccessRequest.filter(id=request_id)
+        .select_related("account", "establishment")
+        .first()
+    )
+    if request is None:
+        raise NotFound("Admin access request")
+    status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    requester: Account = request.account
+    establishment: Establishment = request.establishment
+    async with in_transaction():
+        await _lock_establishment(establishment.id)
+        decided = await AdminAccessRequest.filter(
+            id=request.id, status=RequestStatus.PENDING.value
+        ).update(
+            status=status.value,
+            decided_by_id=actor.account.id,
+            decided_at=datetime.now(UTC),
+            decision_note=note.strip(),
+        )
+        if not decided:
+            raise Conflict("This request was already decided.")
+        await audit.record(
+            f"admin_request.{status.value.lower()}",
+            actor=actor.account,
+            target_type="AdminAccessRequest",
+            target_id=request.id,
+            establishment_id=establishment.id,
+            before={"status": RequestStatus.PENDING.value},
+            after={"status": status.value, "account": requester.email, "note": note.strip()},
+            client_address=actor.client_address,
+        )
+        if approve:
+            await _make_admin(requester, establishment, actor)
+        verdict, consequence = _DECISION_WORDS.get(requester.language, _DECISION_WORDS["fr"])[
+            approve
+        ]
+        await queue_mail(
+            requester.email,
+            "admin_request_decided",
+            requester.language,
+            establishment=establishment.name,
+            siret=establishment.siret,
+            decision=verdict,
+            consequence=consequence,
+            note=note.strip() or "-",
+        )
+    return await _reload_request(request.id)
+
+
+async def _make_admin(account: Account, establishment: Establishment, actor: Actor) -> None:
+    """Give ADMIN to `account` on `establishment`, raising an existing access."""
+    access = await Access.get_or_none(account_id=account.id, establishment_id=establishment.id)
+    if access is not None and access.role == AccessRole.ADMIN.value:
+        return
+    if access is None:
+        access = await Access.create(
+            account=account,
+            establishment=establishment,
+            role=AccessRole.ADMIN.value,
+            document_kinds=[],
+            granted_by=actor.account,
+        )
+        before = None
+    else:
+        before = _snapshot(access, account.email)
+        access.role = AccessRole.ADMIN.value
+        access.document_kinds = []
+        await access.save(update_fields=["role", "document_kinds", "updated_at"])
+    await audit.record(
+        "access.granted" if before is None else "access.updated",
+        actor=actor.account,
+        target_type="Access",
+        target_id=access.id,
+        establishment_id=establishment.id,
+        before=before,
+        after=_snapshot(access, account.email),
+        client_address=actor.client_address,
+    )
+
+
+# -- training managers known in our records (rule 9) ---------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import of training managers did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    accesses_granted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def import_training_managers(text: str) -> ImportReport:
+    """Upsert training managers from CSV text (columns `email,siret,full_name`) and make the
+    existing accounts with those e-mails admins of their establishments (rule 9).
+
+    All or nothing: when a line is wrong, nothing is written and the report lists every
+    wrong line.
+    """
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"email", "siret"} - set(reader.fieldnames or [])
+    if missing:
+        report.errors.append(f"missing column(s): {', '.join(sorted(missing))}")
+        return report
+    rows: dict[tuple[str, int], str] = {}
+    sirets: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        try:
+            email = normalize_email(row.get("email") or "")
+        except BadUserInput:
+            report.errors.append(f"line {line}: {row.get('email')!r} is not an e-mail address")
+            continue
+        siret = "".join((row.get("siret") or "").split())
+        if siret not in sirets:
+            establishment = await Establishment.get_or_none(siret=siret)
+            if establishment is None:
+                report.errors.append(f"line {line}: no establishment with SIRET {siret!r}")
+                continue
+            sirets[siret] = establishment.id
+        rows[(email, sirets[siret])] = (row.get("full_name") or "").strip()
+    if report.errors:
+        return report
+    async with in_transaction():
+        for (email, establishment_id), full_name in rows.items():
+            manager = await TrainingManager.get_or_none(
+                email=email, establishment_id=establishment_id
+            )
+            if manager is None:
+                await TrainingManager.create(
+                    email=email, establishment_id=establishment_id, full_name=full_name
+                )
+                report.created += 1
+            elif full_name and manager.full_name != full_name:
+                manager.full_name = full_name
+                await manager.save(update_fields=["full_name"])
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        emails = sorted({email for email, _ in rows})
+        for account in await Account.filter(email__in=emails).order_by("id"):
+            report.accesses_granted += await grant_known_training_manager_accesses(account)
+    return report

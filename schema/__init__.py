@@ -11,11 +11,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import accounts, catalog, documents, enrollments
+from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
-MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents)
+MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents, access)
 
 
 def _merged(name: str) -> type | None:

@@ -24,6 +24,8 @@ from models.database import ensure_migrated, tortoise_config
 from policies.engine import Policy
 from schema import build_schema
 from schema.context import build_context
+from schema.downloads import download_document
+from services.mail_sender import background_sender
 from settings import Settings, get_settings
 
 logger = logging.getLogger("espace")
@@ -37,6 +39,7 @@ class EspaceGraphQL(GraphQL):
             build_schema(),
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=settings.is_dev,
+            multipart_uploads_enabled=True,
             **kwargs,
         )
         self.policy = policy
@@ -75,7 +78,8 @@ def create_app(
         if manage_database:
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await ensure_migrated()
-                yield
+                async with background_sender(settings):  # delivers the mail outbox
+                    yield
         else:
             yield
 
@@ -83,6 +87,7 @@ def create_app(
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/documents/{id}", download_document, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

@@ -1,14 +1,18 @@
-"""GraphQL types and operations of accounts: who is signed in."""
+"""GraphQL types and operations of accounts: who is signed in, sign-up, sign-in, passwords
+and the login e-mail (rules 1-5)."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
+from models import enums
 from models.accounts import Account
 from schema.context import Info
 from schema.scalars import AccountKind, Language
+from services import accounts
 from services.errors import Forbidden
 
 
@@ -58,3 +62,199 @@ class Query:
     def me(self, info: Info) -> AccountType | None:
         account = info.context.account
         return AccountType.from_model(account) if account is not None else None
+
+
+@strawberry.type(description="A signed-in session: the bearer token and its account.")
+class AuthPayload:
+    token: str = strawberry.field(
+        description="Bearer token of the new session: send it as `Authorization: Bearer "
+        "<token>`. Shown once; `logOut` ends it."
+    )
+    account: AccountType = strawberry.field(description="The signed-in account.")
+
+    @classmethod
+    def from_service(cls, signed_in: accounts.SignedIn) -> AuthPayload:
+        return cls(token=signed_in.token, account=AccountType.from_model(signed_in.account))
+
+
+@strawberry.type(description="The result of a login e-mail change (rule 5).")
+class EmailChangePayload:
+    account: AccountType = strawberry.field(description="The account, with its new e-mail.")
+    enrollments_leaving_history: int = strawberry.field(
+        description="Enrollments placed with the old e-mail, no longer in the history."
+    )
+    enrollments_joining_history: int = strawberry.field(
+        description="Enrollments placed with the new e-mail, now in the history."
+    )
+
+
+@strawberry.input(description="The company of a company sign-up, named by its establishment.")
+class CompanySignUpInput:
+    siret: str = strawberry.field(
+        description="14-digit SIRET number of the establishment. A known establishment is "
+        "reused; the names below are only used for a new one."
+    )
+    company_name: str = strawberry.field(
+        default="", description="Name of the company; required when the SIRET is new to us."
+    )
+    establishment_name: str = strawberry.field(
+        default="", description="Name of the site; the company name when left empty."
+    )
+    city: str = strawberry.field(default="", description="City of the establishment.")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Create an individual or company account (rule 1) and sign it in. "
+        "CONFLICT if the e-mail already has an account; BAD_USER_INPUT for a weak password "
+        "(8 to 128 characters, not a common one) or an invalid SIRET; RATE_LIMITED after "
+        "too many sign-ups."
+    )
+    async def sign_up(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login e-mail.")],
+        password: Annotated[
+            str, strawberry.argument(description="8 to 128 characters, not a common password.")
+        ],
+        full_name: Annotated[str, strawberry.argument(description="Name of the person.")],
+        kind: Annotated[
+            AccountKind, strawberry.argument(description="Individual or company account.")
+        ],
+        language: Annotated[
+            Language, strawberry.argument(description="Language of the e-mails we send.")
+        ] = Language.FR,
+        company: Annotated[
+            CompanySignUpInput | None,
+            strawberry.argument(description="Required for a company account, absent otherwise."),
+        ] = None,
+    ) -> AuthPayload:
+        details = (
+            accounts.CompanyDetails(
+                siret=company.siret,
+                company_name=company.company_name,
+                establishment_name=company.establishment_name,
+                city=company.city,
+            )
+            if company is not None
+            else None
+        )
+        signed_in = await accounts.sign_up(
+            email,
+            password,
+            full_name=full_name,
+            kind=enums.AccountKind(kind),
+            language=enums.Language(language),
+            company=details,
+            client_address=info.context.client_address,
+        )
+        return AuthPayload.from_service(signed_in)
+
+    @strawberry.mutation(
+        description="Sign in. A wrong password and an unknown e-mail both answer "
+        "UNAUTHENTICATED; after 5 wrong passwords for an account (or too many from one "
+        "address) within 15 minutes, RATE_LIMITED with `retryAfterSeconds`."
+    )
+    async def log_in(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login e-mail.")],
+        password: Annotated[str, strawberry.argument(description="Password.")],
+    ) -> AuthPayload:
+        signed_in = await accounts.log_in(
+            email, password, client_address=info.context.client_address
+        )
+        return AuthPayload.from_service(signed_in)
+
+    @strawberry.mutation(
+        description="End the current session on the server: its token stops working. "
+        "UNAUTHENTICATED when not signed in."
+    )
+    async def log_out(self, info: Info) -> bool:
+        info.context.require_account()
+        return await accounts.log_out(info.context.token)
+
+    @strawberry.mutation(
+        description="Change the password of the signed-in account. Every other session of "
+        "the account ends. BAD_USER_INPUT when the current password is wrong or the new one "
+        "is weak."
+    )
+    async def change_password(
+        self,
+        info: Info,
+        current_password: Annotated[str, strawberry.argument(description="Current password.")],
+        new_password: Annotated[
+            str, strawberry.argument(description="8 to 128 characters, not a common password.")
+        ],
+    ) -> bool:
+        await accounts.change_password(
+            info.context.require_account(),
+            current_password,
+            new_password,
+            keep_token=info.context.token,
+            client_address=info.context.client_address,
+        )
+        return True
+
+    @strawberry.mutation(
+        description="E-mail a password reset link (valid 30 minutes, usable once) to the "
+        "address if it has an account (rule 3). Always answers true, known address or not."
+    )
+    async def request_password_reset(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login e-mail of the account.")],
+    ) -> bool:
+        await accounts.request_password_reset(email, client_address=info.context.client_address)
+        return True
+
+    @strawberry.mutation(
+        description="Choose a new password with the token of a reset or first-password link, "
+        "and sign in. Ends every other session. BAD_USER_INPUT when the token is invalid, "
+        "expired or already used, or the password is weak."
+    )
+    async def reset_password(
+        self,
+        info: Info,
+        token: Annotated[str, strawberry.argument(description="The `token` of the e-mailed link.")],
+        new_password: Annotated[
+            str, strawberry.argument(description="8 to 128 characters, not a common password.")
+        ],
+    ) -> AuthPayload:
+        signed_in = await accounts.reset_password(
+            token, new_password, client_address=info.context.client_address
+        )
+        return AuthPayload.from_service(signed_in)
+
+    @strawberry.mutation(
+        description="Change the login e-mail (rule 5): the enrollments placed with the old "
+        "address leave the history and those placed with the new one join it. Without "
+        "`acknowledgeHistoryChange: true` nothing changes and BAD_USER_INPUT carries "
+        "`enrollmentsLeavingHistory` and `enrollmentsJoiningHistory` in its extensions. The "
+        "old address is told of the change."
+    )
+    async def change_email(
+        self,
+        info: Info,
+        password: Annotated[str, strawberry.argument(description="Current password.")],
+        new_email: Annotated[str, strawberry.argument(description="The new login e-mail.")],
+        acknowledge_history_change: Annotated[
+            bool,
+            strawberry.argument(
+                description="True once the person was shown how the history will change."
+            ),
+        ] = False,
+    ) -> EmailChangePayload:
+        change = await accounts.change_email(
+            info.context.require_account(),
+            password,
+            new_email,
+            acknowledge_history_change=acknowledge_history_change,
+            client_address=info.context.client_address,
+        )
+        return EmailChangePayload(
+            account=AccountType.from_model(change.account),
+            enrollments_leaving_history=change.enrollments_leaving_history,
+            enrollments_joining_history=change.enrollments_joining_history,
+        )

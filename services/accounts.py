@@ -1,14 +1,77 @@
-"""Accounts: sign-up, sign-in, passwords, e-mail change, accounts created offline (rules 1-5)."""
+"""Accounts: sign-up, sign-in, passwords, e-mail change, accounts created offline (rules 1-5).
+
+Every function that checks a password or a token counts the attempt in
+`services.rate_limits` first, and answers an unknown e-mail exactly like a wrong password.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from models.accounts import Account
-from models.enums import AccountKind, TokenPurpose
+from models.companies import Company, Establishment
+from models.enrollments import Enrollment
+from models.enums import AccountKind, Language, TokenPurpose
+from services import audit, rate_limits
 from services.emails import normalize_email
+from services.errors import BadUserInput, Conflict, Unauthenticated
 from services.mail import queue_mail
-from services.tokens import issue_token
+from services.passwords import (
+    check_password_rules,
+    hash_password,
+    needs_rehash,
+    verify_password_or_waste_time,
+)
+from services.rate_limits import (
+    PASSWORD_FAILURES_PER_ACCOUNT,
+    PASSWORD_FAILURES_PER_ADDRESS,
+    RESET_REQUESTS_PER_ACCOUNT,
+    RESET_REQUESTS_PER_ADDRESS,
+    RESETS_PER_ADDRESS,
+    SIGN_UPS_PER_ACCOUNT,
+    SIGN_UPS_PER_ADDRESS,
+)
+from services.sessions import end_other_sessions, end_session, start_session
+from services.tokens import consume_token, issue_token, revoke_tokens
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
+
+WRONG_CREDENTIALS = "Wrong e-mail or password."
+PASSWORD_TOKENS = (TokenPurpose.RESET_PASSWORD, TokenPurpose.SET_PASSWORD)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """An account and the bearer token of the session just opened for it."""
+
+    account: Account
+    token: str
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    """What a company sign-up says about the company: its establishment's SIRET, and the
+    names used when that SIRET is new to us."""
+
+    siret: str
+    company_name: str = ""
+    establishment_name: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """Rule 5: how the enrollment history moves when the login e-mail changes."""
+
+    account: Account
+    old_email: str
+    new_email: str
+    enrollments_leaving_history: int
+    enrollments_joining_history: int
 
 
 def password_link(token: str) -> str:
@@ -44,3 +107,350 @@ async def ensure_account(
         reason=reason,
     )
     return account, True
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+async def _hash(password: str) -> str:
+    """argon2 takes tens of milliseconds: keep it off the event loop."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def _verify(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password_or_waste_time, password_hash, password)
+
+
+def valid_siret(siret: str) -> bool:
+    """14 digits passing the Luhn check (La Poste's establishments use a digit sum
+    divisible by 5 instead, as INSEE does)."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith("356000000"):
+        return sum(int(d) for d in siret) % 5 == 0
+    total = 0
+    for index, char in enumerate(reversed(siret)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200) -> str:
+    name = " ".join((value or "").split())
+    if required and not name:
+        raise BadUserInput("This field is required.", field=field)
+    if len(name) > max_length:
+        raise BadUserInput(f"At most {max_length} characters.", field=field)
+    return name
+
+
+async def _establishment_for(details: CompanyDetails) -> Establishment:
+    """The establishment of a SIRET: the known one, else a new company and establishment."""
+    siret = "".join(details.siret.split())
+    if not valid_siret(siret):
+        raise BadUserInput(
+            "A SIRET number has 14 digits and a valid check digit.",
+            field="company.siret",
+            reason="INVALID_SIRET",
+        )
+    existing = await Establishment.get_or_none(siret=siret)
+    if existing is not None:
+        return existing
+    company_name = _clean_name(details.company_name, "company.companyName", required=True)
+    establishment_name = _clean_name(
+        details.establishment_name, "company.establishmentName", required=False
+    )
+    company = await Company.create(name=company_name)
+    return await Establishment.create(
+        company=company,
+        siret=siret,
+        name=establishment_name or company_name,
+        city=_clean_name(details.city, "company.city", required=False, max_length=100),
+    )
+
+
+# --- sign-up and sign-in (rule 1) -------------------------------------------------------
+
+
+async def sign_up(
+    email: str,
+    password: str,
+    *,
+    full_name: str,
+    kind: AccountKind,
+    language: Language = Language.FR,
+    company: CompanyDetails | None = None,
+    client_address: str = "",
+) -> SignedIn:
+    """Create an individual or company account online and sign it in.
+
+    A company account names its establishment by SIRET: a known establishment is reused,
+    an unknown one is created with its company. Signing up grants no access to the
+    establishment (rule 9 decides who becomes admin).
+    """
+    address = normalize_email(email)
+    await rate_limits.hit((SIGN_UPS_PER_ADDRESS, client_address), (SIGN_UPS_PER_ACCOUNT, address))
+    check_password_rules(password)
+    name = _clean_name(full_name, "fullName", required=True)
+    if kind == AccountKind.COMPANY and company is None:
+        raise BadUserInput("A company account names its establishment.", field="company")
+    if kind == AccountKind.INDIVIDUAL and company is not None:
+        raise BadUserInput("An individual account names no company.", field="company")
+    if await Account.exists(email=address):
+        raise _already_taken()
+    password_hash = await _hash(password)
+    try:
+        async with in_transaction():
+            establishment = await _establishment_for(company) if company is not None else None
+            account = await Account.create(
+                email=address,
+                password_hash=password_hash,
+                full_name=name,
+                kind=kind.value,
+                language=language.value,
+                company_id=establishment.company_id if establishment else None,  # type: ignore[attr-defined]
+            )
+            await grant_known_training_manager_accesses(account)
+            await audit.record(
+                "account.signed_up",
+                actor=account,
+                target_type="Account",
+                target_id=account.id,
+                establishment_id=establishment.id if establishment else None,
+                after={"email": address, "kind": kind.value},
+                client_address=client_address,
+            )
+    except IntegrityError as error:  # two sign-ups of one address at the same moment
+        raise _already_taken() from error
+    token = await start_session(account, client_address)
+    return SignedIn(account, token)
+
+
+def _already_taken() -> Conflict:
+    return Conflict(
+        "An account already uses this e-mail. Sign in, or ask for a password reset link.",
+        field="email",
+    )
+
+
+async def log_in(email: str, password: str, *, client_address: str = "") -> SignedIn:
+    """Check the e-mail and password and open a session.
+
+    Unknown e-mail, account without a password and wrong password all answer the same
+    UNAUTHENTICATED after the same work. The 6th wrong password of an account within the
+    window, or too many from one address, answer RATE_LIMITED.
+    """
+    address = normalize_email(email)
+    counters = (
+        (PASSWORD_FAILURES_PER_ACCOUNT, address),
+        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
+    )
+    await rate_limits.check(*counters)
+    account = await Account.get_or_none(email=address)
+    password_hash = account.password_hash if account is not None else None
+    if account is None or not await _verify(password_hash, password):
+        await rate_limits.record_failure(*counters)
+        await audit.record(
+            "account.login_failed",
+            actor_email=address,
+            target_type="Account" if account is not None else "",
+            target_id=account.id if account is not None else None,
+            client_address=client_address,
+        )
+        raise Unauthenticated(WRONG_CREDENTIALS, reason="WRONG_CREDENTIALS")
+    if password_hash and needs_rehash(password_hash):
+        account.password_hash = await _hash(password)
+        await account.save(update_fields=["password_hash", "updated_at"])
+    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, address)
+    token = await start_session(account, client_address)
+    return SignedIn(account, token)
+
+
+async def log_out(token: str | None) -> bool:
+    """End the caller's session on the server: its token stops working at once."""
+    if not token or not await end_session(token):
+        raise Unauthenticated()
+    return True
+
+
+async def _check_current_password(account: Account, password: str, client_address: str) -> None:
+    """For changes that need the current password: wrong answers count like login failures."""
+    counters = (
+        (PASSWORD_FAILURES_PER_ACCOUNT, account.email),
+        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
+    )
+    await rate_limits.check(*counters)
+    if not await _verify(account.password_hash, password):
+        await rate_limits.record_failure(*counters)
+        await audit.record(
+            "account.password_check_failed",
+            actor=account,
+            target_type="Account",
+            target_id=account.id,
+            client_address=client_address,
+        )
+        raise BadUserInput(
+            "The current password is wrong.", field="currentPassword", reason="WRONG_PASSWORD"
+        )
+
+
+# --- passwords (rule 3) -----------------------------------------------------------------
+
+
+async def change_password(
+    account: Account,
+    current_password: str,
+    new_password: str,
+    *,
+    keep_token: str | None,
+    client_address: str = "",
+) -> None:
+    """Replace the password; every other session of the account ends, this one stays."""
+    await _check_current_password(account, current_password, client_address)
+    check_password_rules(new_password)
+    account.password_hash = await _hash(new_password)
+    async with in_transaction():
+        await account.save(update_fields=["password_hash", "updated_at"])
+        await end_other_sessions(account.id, keep_token)
+        await revoke_tokens(account.id, PASSWORD_TOKENS)
+        await audit.record(
+            "account.password_changed",
+            actor=account,
+            target_type="Account",
+            target_id=account.id,
+            client_address=client_address,
+        )
+        await queue_mail(account.email, "password_changed", account.language)
+
+
+async def request_password_reset(email: str, *, client_address: str = "") -> None:
+    """E-mail a reset link valid 30 minutes, if the address has an account.
+
+    Answers the same, after the same work, whether or not it does: both paths write one
+    audit entry in a transaction, and the mail itself is sent later by the outbox sender.
+    """
+    address = normalize_email(email)
+    await rate_limits.hit(
+        (RESET_REQUESTS_PER_ADDRESS, client_address), (RESET_REQUESTS_PER_ACCOUNT, address)
+    )
+    async with in_transaction():
+        account = await Account.get_or_none(email=address)
+        if account is None:
+            await audit.record(
+                "account.password_reset_requested",
+                actor_email=address,
+                after={"knownAddress": False},
+                client_address=client_address,
+            )
+            return
+        token = await issue_token(account, TokenPurpose.RESET_PASSWORD)
+        await queue_mail(
+            account.email, "reset_password", account.language, link=password_link(token)
+        )
+        await audit.record(
+            "account.password_reset_requested",
+            actor_email=address,
+            target_type="Account",
+            target_id=account.id,
+            after={"knownAddress": True},
+            client_address=client_address,
+        )
+
+
+async def reset_password(token: str, new_password: str, *, client_address: str = "") -> SignedIn:
+    """Use a reset (or first-password) link once: set the password, end every session of
+    the account, and open a new one."""
+    await rate_limits.hit((RESETS_PER_ADDRESS, client_address))
+    check_password_rules(new_password)  # before using the token: a weak password keeps it
+    password_hash = await _hash(new_password)
+    async with in_transaction():
+        account = await consume_token(token, PASSWORD_TOKENS)
+        if account is None:
+            raise BadUserInput(
+                "This link is invalid, expired or already used. Ask for a new one.",
+                field="token",
+                reason="INVALID_TOKEN",
+            )
+        account.password_hash = password_hash
+        await account.save(update_fields=["password_hash", "updated_at"])
+        await end_other_sessions(account.id)
+        await revoke_tokens(account.id, PASSWORD_TOKENS)
+        await audit.record(
+            "account.password_reset",
+            actor=account,
+            target_type="Account",
+            target_id=account.id,
+            client_address=client_address,
+        )
+    session_token = await start_session(account, client_address)
+    return SignedIn(account, session_token)
+
+
+# --- e-mail change (rule 5) -------------------------------------------------------------
+
+
+async def change_email(
+    account: Account,
+    password: str,
+    new_email: str,
+    *,
+    acknowledge_history_change: bool,
+    client_address: str = "",
+) -> EmailChange:
+    """Change the login e-mail, which moves the enrollment history (rules 4 and 5).
+
+    Needs the current password. Without `acknowledge_history_change` nothing changes and
+    BAD_USER_INPUT says how many enrollments would leave and join the history. The old
+    address is told of the change.
+    """
+    await _check_current_password(account, password, client_address)
+    new_address = normalize_email(new_email, field="newEmail")
+    old_address = account.email
+    if new_address == old_address:
+        raise BadUserInput("This is already your login e-mail.", field="newEmail")
+    if await Account.filter(email=new_address).exclude(id=account.id).exists():
+        raise Conflict("Another account already uses this e-mail.", field="newEmail")
+    leaving = await Enrollment.filter(registrant_email=old_address).count()
+    joining = await Enrollment.filter(registrant_email=new_address).count()
+    if not acknowledge_history_change:
+        raise BadUserInput(
+            f"Changing your login e-mail hides {leaving} enrollment(s) placed with "
+            f"{old_address} and shows {joining} placed with {new_address}. "
+            "Confirm with acknowledgeHistoryChange: true.",
+            field="acknowledgeHistoryChange",
+            reason="ACKNOWLEDGEMENT_REQUIRED",
+            enrollmentsLeavingHistory=leaving,
+            enrollmentsJoiningHistory=joining,
+        )
+    try:
+        async with in_transaction():
+            account.email = new_address
+            await account.save(update_fields=["email", "updated_at"])
+            await audit.record(
+                "account.email_changed",
+                actor=account,
+                target_type="Account",
+                target_id=account.id,
+                before={"email": old_address},
+                after={
+                    "email": new_address,
+                    "enrollmentsLeavingHistory": leaving,
+                    "enrollmentsJoiningHistory": joining,
+                },
+                client_address=client_address,
+            )
+            await queue_mail(
+                old_address,
+                "email_changed",
+                account.language,
+                old_email=old_address,
+                new_email=new_address,
+            )
+    except IntegrityError as error:
+        account.email = old_address
+        raise Conflict("Another account already uses this e-mail.", field="newEmail") from error
+    return EmailChange(account, old_address, new_address, leaving, joining)

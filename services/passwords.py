@@ -26,7 +26,9 @@ def common_passwords() -> frozenset[str]:
     if not COMMON_PASSWORDS_FILE.exists():
         return frozenset()
     lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip())
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
 
 
 def check_password_rules(password: str) -> None:
@@ -66,3 +68,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("not the password of anyone: only burns the same time")
+
+
+def verify_password_or_waste_time(password_hash: str | None, password: str) -> bool:
+    """`verify_password`, but spends the time of a real verification when there is no hash,
+    so an unknown e-mail or an account without a password answers as slowly as a wrong
+    password (no account enumeration by timing)."""
+    if not password_hash:
+        verify_password(_dummy_hash(), password)
+        return False
+    return verify_password(password_hash, password)

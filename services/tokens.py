@@ -45,3 +45,10 @@ async def consume_token(token: str, purposes: tuple[TokenPurpose, ...]) -> Accou
     if not claimed:
         return None
     return await Account.get(id=row.account_id)  # type: ignore[attr-defined]
+
+
+async def revoke_tokens(account_id: int, purposes: tuple[TokenPurpose, ...]) -> int:
+    """Mark every unused token of an account as used (after a password is set)."""
+    return await OneTimeToken.filter(
+        account_id=account_id, purpose__in=[p.value for p in purposes], used_at=None
+    ).update(used_at=datetime.now(UTC))

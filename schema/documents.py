@@ -6,12 +6,14 @@ import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from models.documents import Document
+from models.enums import DocumentKind as Kind
 from schema.context import Info
 from schema.ids import parse_id
 from schema.scalars import DocumentKind
-from services import history
+from services import documents, history
 
 
 @strawberry.type(
@@ -27,7 +29,23 @@ class DocumentType:
     checksum: str = strawberry.field(description="SHA-256 of the file, in hexadecimal.")
     created_at: datetime.datetime = strawberry.field(description="When it was issued.")
     enrollment_id: strawberry.ID = strawberry.field(description="Enrollment it belongs to.")
+    generated: bool = strawberry.field(
+        description="True when Espace produced it from the enrollment's records, false when "
+        "staff uploaded it."
+    )
     model: strawberry.Private[Document]
+
+    @strawberry.field(
+        description="A link to download the PDF, valid 5 minutes and only for the signed-in "
+        "viewer (it stops working at once if their access is revoked). Ask again for a fresh "
+        "one rather than storing it. Null when signed out."
+    )
+    def download_url(self, info: Info) -> str | None:
+        # Only documents the policy lets this viewer read reach this type (filtered in SQL).
+        account = info.context.account
+        if account is None:
+            return None
+        return documents.sign_download(self.model.id, account.id).url
 
     @classmethod
     def from_model(cls, document: Document) -> DocumentType:
@@ -40,6 +58,7 @@ class DocumentType:
             checksum=document.checksum,
             created_at=document.created_at,
             enrollment_id=strawberry.ID(str(document.enrollment_id)),  # type: ignore[attr-defined]
+            generated=document.generated,
             model=document,
         )
 
@@ -57,4 +76,65 @@ class Query:
     ) -> DocumentType | None:
         viewer = info.context.require_viewer()
         document = await history.get_document(info.context.policy, viewer, parse_id(id))
+        return DocumentType.from_model(document)
+
+
+ENROLLMENT_ID = strawberry.argument(description="Enrollment the document belongs to.")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Staff: attach an uploaded PDF (GraphQL multipart request, at most 20 MB, "
+        "checked by content) to an enrollment. BAD_USER_INPUT when the file is not a PDF or "
+        "too large, NOT_FOUND for an unknown enrollment, FORBIDDEN for non-staff."
+    )
+    async def attach_document(
+        self,
+        info: Info,
+        enrollment_id: Annotated[strawberry.ID, ENROLLMENT_ID],
+        kind: Annotated[DocumentKind, strawberry.argument(description="Which kind it is.")],
+        file: Annotated[
+            Upload, strawberry.argument(description="The PDF, sent as a multipart file part.")
+        ],
+    ) -> DocumentType:
+        context = info.context
+        viewer = context.require_viewer()
+        document = await documents.attach_document(
+            context.policy,
+            viewer,
+            context.require_account(),
+            parse_id(enrollment_id, "enrollmentId"),
+            Kind(kind),
+            file.file,
+            filename=getattr(file, "filename", None),
+            declared_size=getattr(file, "size", None),
+            client_address=context.client_address,
+        )
+        return DocumentType.from_model(document)
+
+    @strawberry.mutation(
+        description="Staff: produce the training agreement or the certificate of attendance "
+        "of an enrollment as a PDF from its records (trainees, course, dates, establishment). "
+        "BAD_USER_INPUT for any other kind."
+    )
+    async def generate_document(
+        self,
+        info: Info,
+        enrollment_id: Annotated[strawberry.ID, ENROLLMENT_ID],
+        kind: Annotated[
+            DocumentKind,
+            strawberry.argument(description="TRAINING_AGREEMENT or CERTIFICATE_OF_ATTENDANCE."),
+        ],
+    ) -> DocumentType:
+        context = info.context
+        viewer = context.require_viewer()
+        document = await documents.generate_document(
+            context.policy,
+            viewer,
+            context.require_account(),
+            parse_id(enrollment_id, "enrollmentId"),
+            Kind(kind),
+            client_address=context.client_address,
+        )
         return DocumentType.from_model(document)

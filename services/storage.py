@@ -2,7 +2,7 @@
 
 `LocalStorage` writes under `DOCUMENTS_DIR` atomically (temporary file, fsync, rename), so a
 reader never sees half a file. Another back end (S3-compatible) only has to provide the
-same four methods.
+same methods.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 
 class Storage(Protocol):
     def put(self, data: bytes) -> str: ...
+    def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]: ...
+    def remove(self, checksum: str) -> None: ...
     def open(self, checksum: str) -> Iterator[bytes]: ...
     def exists(self, checksum: str) -> bool: ...
     def digest(self, checksum: str) -> str | None: ...
@@ -53,6 +55,40 @@ class LocalStorage:
             Path(tmp).unlink(missing_ok=True)
             raise
         return checksum
+
+    def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Store the bytes of `chunks`, hashing while writing; return (SHA-256, size).
+
+        If iterating `chunks` raises (a refused or interrupted upload), the temporary file is
+        removed and the error propagates: nothing is left behind.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            sha = hashlib.sha256()
+            size = 0
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    sha.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            checksum = sha.hexdigest()
+            target = self.path(checksum)
+            if target.exists():
+                Path(tmp).unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return checksum, size
+
+    def remove(self, checksum: str) -> None:
+        """Delete a stored file (callers make sure no record still refers to it)."""
+        self.path(checksum).unlink(missing_ok=True)
 
     def open(self, checksum: str) -> Iterator[bytes]:
         with self.path(checksum).open("rb") as handle:

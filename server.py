@@ -22,6 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.database import ensure_migrated, tortoise_config
 from policies.engine import Policy
+from policies.reload import with_policy_reload
 from schema import build_schema
 from schema.context import build_context
 from schema.downloads import download_document
@@ -83,6 +84,8 @@ def create_app(
         else:
             yield
 
+    if settings.is_dev:  # edited policies/*.polar take effect without a restart
+        lifespan = with_policy_reload(lifespan, policy)
     graphql = EspaceGraphQL(policy, settings)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -276,7 +276,7 @@ class World:
             self._ids[f"persona:{name}"] = (
                 int(spec["id"]) if isinstance(spec, dict) and "id" in spec else next(ids) + 1000
             )
-        for name, (_, spec) in self.resources.items():
+        for name in self.resources:
             self._ids[f"resource:{name}"] = next(ids) + 1000
         self._inline = itertools.count(900_000)
 

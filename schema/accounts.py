@@ -105,6 +105,9 @@ class CompanySignUpInput:
 
 @strawberry.type
 class Mutation:
+    """Account mutations answer null with a coded error, so that one failing field of a
+    request with several (aliases) does not hide the answers of the others."""
+
     @strawberry.mutation(
         description="Create an individual or company account (rule 1) and sign it in. "
         "CONFLICT if the e-mail already has an account; BAD_USER_INPUT for a weak password "
@@ -129,7 +132,7 @@ class Mutation:
             CompanySignUpInput | None,
             strawberry.argument(description="Required for a company account, absent otherwise."),
         ] = None,
-    ) -> AuthPayload:
+    ) -> AuthPayload | None:
         details = (
             accounts.CompanyDetails(
                 siret=company.siret,
@@ -161,7 +164,7 @@ class Mutation:
         info: Info,
         email: Annotated[str, strawberry.argument(description="Login e-mail.")],
         password: Annotated[str, strawberry.argument(description="Password.")],
-    ) -> AuthPayload:
+    ) -> AuthPayload | None:
         signed_in = await accounts.log_in(
             email, password, client_address=info.context.client_address
         )
@@ -171,7 +174,7 @@ class Mutation:
         description="End the current session on the server: its token stops working. "
         "UNAUTHENTICATED when not signed in."
     )
-    async def log_out(self, info: Info) -> bool:
+    async def log_out(self, info: Info) -> bool | None:
         info.context.require_account()
         return await accounts.log_out(info.context.token)
 
@@ -187,7 +190,7 @@ class Mutation:
         new_password: Annotated[
             str, strawberry.argument(description="8 to 128 characters, not a common password.")
         ],
-    ) -> bool:
+    ) -> bool | None:
         await accounts.change_password(
             info.context.require_account(),
             current_password,
@@ -205,7 +208,7 @@ class Mutation:
         self,
         info: Info,
         email: Annotated[str, strawberry.argument(description="Login e-mail of the account.")],
-    ) -> bool:
+    ) -> bool | None:
         await accounts.request_password_reset(email, client_address=info.context.client_address)
         return True
 
@@ -221,7 +224,7 @@ class Mutation:
         new_password: Annotated[
             str, strawberry.argument(description="8 to 128 characters, not a common password.")
         ],
-    ) -> AuthPayload:
+    ) -> AuthPayload | None:
         signed_in = await accounts.reset_password(
             token, new_password, client_address=info.context.client_address
         )
@@ -245,7 +248,7 @@ class Mutation:
                 description="True once the person was shown how the history will change."
             ),
         ] = False,
-    ) -> EmailChangePayload:
+    ) -> EmailChangePayload | None:
         change = await accounts.change_email(
             info.context.require_account(),
             password,

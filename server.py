@@ -26,8 +26,12 @@ from policies.reload import with_policy_reload
 from schema import build_schema
 from schema.context import build_context
 from schema.downloads import download_document
+from schema.limits import operation_limits
 from services.mail_sender import background_sender
 from settings import Settings, get_settings
+from web.logs import configure_logging
+from web.metrics import GraphQLMetrics, metrics_endpoint
+from web.stack import http_middleware
 
 logger = logging.getLogger("espace")
 
@@ -37,7 +41,12 @@ class EspaceGraphQL(GraphQL):
 
     def __init__(self, policy: Policy, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
-            build_schema(),
+            build_schema(
+                [
+                    *operation_limits(settings),
+                    *([GraphQLMetrics] if settings.metrics_enabled else []),
+                ]
+            ),
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=settings.is_dev,
             multipart_uploads_enabled=True,
@@ -92,7 +101,9 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/documents/{id}", download_document, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.policy = policy
     return app
@@ -100,6 +111,7 @@ def create_app(
 
 def app_factory() -> Starlette:
     """Entry point for `uvicorn --factory server:app_factory` (and `espace serve`)."""
+    configure_logging(get_settings().log_level)
     return create_app()
 
 

@@ -297,7 +297,9 @@ async def live_server(app: Any) -> AsyncIterator[tuple[uvicorn.Server, int]]:
     await task
 
 
-def multipart_body(enrollment_id: int, kind: str, data: bytes, boundary: str) -> bytes:
+def multipart_body(
+    enrollment_id: int, kind: str, data: bytes, boundary: str, filename: str = "big.pdf"
+) -> bytes:
     parts = []
     for name, value in multipart_fields(enrollment_id, kind).items():
         parts.append(
@@ -305,7 +307,7 @@ def multipart_body(enrollment_id: int, kind: str, data: bytes, boundary: str) ->
         )
     head = "".join(parts).encode()
     file_part = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.pdf"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="{filename}"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
     return head + file_part + data + f"\r\n--{boundary}--\r\n".encode()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+# On SIGTERM, in-flight requests get this long to finish before connections are closed.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="serve the API with uvicorn")
@@ -26,11 +29,17 @@ def serve(args: argparse.Namespace) -> int:
 
         migrate_database()
         load_demo()
+    from settings import get_settings
+    from web.logs import configure_logging
+
+    configure_logging(get_settings().log_level)  # JSON lines from uvicorn's supervisor too
     uvicorn.run(
         "server:app_factory",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        log_config=None,  # keep our JSON logging; each worker sets it up in app_factory
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0

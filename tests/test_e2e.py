@@ -1,0 +1,267 @@
+"""End to end: a real `espace serve` on a loopback port, driven by the `gql` client library as a
+front end would, through a customer's whole journey; then stopped with SIGTERM.
+
+Acme's Claire signs up with her company's SIRET, asks for admin rights, which Sophie (staff)
+grants. Her phoned-in enrollment is validated by staff, who issue a training agreement and
+upload the invoice copy. Claire gives Samuel a STANDARD access limited to invoice copies:
+Samuel sees the enrollment and downloads the invoice copy, never the agreement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+import json
+import re
+import signal
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+from gql import Client, FileVar, gql
+from gql.client import AsyncClientSession
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.exceptions import TransportQueryError
+
+from models.companies import Establishment
+from models.enrollments import Enrollment
+from models.enums import EnrollmentStatus
+from services.pdf import simple_pdf
+from tests import factories
+from tests.live_server import LiveServer, live_server
+
+pytestmark = pytest.mark.slow
+
+ACME_SIRET = "73282932000074"
+PASSWORD = "Acme-Training-2026!"
+MAIL_WAIT_SECONDS = 30.0
+
+SIGN_UP = """
+mutation SignUp($email: String!, $name: String!, $siret: String!) {
+  signUp(email: $email, password: "Acme-Training-2026!", fullName: $name, kind: COMPANY,
+         company: {siret: $siret, companyName: "Acme", establishmentName: "Acme Paris"}) {
+    token
+  }
+}
+"""
+HISTORY = """
+query History {
+  enrollments {
+    nodes {
+      id reference status visibleDocumentKinds
+      invoiceCopy { id filename downloadUrl }
+      trainingAgreement { id downloadUrl }
+    }
+  }
+}
+"""
+
+
+@asynccontextmanager
+async def client_for(server: LiveServer, token: str | None = None) -> AsyncIterator[Any]:
+    """A `gql` client session, checking our documents against the server's schema."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    transport = AIOHTTPTransport(url=server.graphql_url, headers=headers)
+    async with Client(transport=transport, fetch_schema_from_transport=True) as session:
+        yield session
+
+
+async def run(session: AsyncClientSession, source: str, **variables: Any) -> dict[str, Any]:
+    request = gql(source)
+    request.variable_values = variables or None
+    uploads = any(isinstance(v, FileVar) for v in variables.values())
+    return await session.execute(request, upload_files=uploads)
+
+
+async def code_of(session: AsyncClientSession, source: str, **variables: Any) -> str:
+    with pytest.raises(TransportQueryError) as refused:
+        await run(session, source, **variables)
+    return refused.value.errors[0]["extensions"]["code"]
+
+
+async def signed_in(server: LiveServer, email: str, password: str) -> str:
+    async with client_for(server) as anonymous:
+        result = await run(
+            anonymous,
+            "mutation LogIn($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
+            e=email,
+            p=password,
+        )
+    return result["logIn"]["token"]
+
+
+async def download(server: LiveServer, link: str, token: str) -> tuple[int, bytes]:
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}" == server.url  # links point at PUBLIC_URL
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(link, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
+        return response.status, await response.read()
+
+
+async def test_a_customer_journey_through_a_live_server(tmp_dir):
+    # Back office and catalog exist before the customer arrives.
+    sophie = await factories.account("sophie.staff@espace.example", is_staff=True)
+    course_session = await factories.course_session(code="MGT-1")
+    mail_dir = tmp_dir / "mail"
+
+    with live_server(tmp_dir, MAIL_DIR=str(mail_dir)) as server:
+        # 1. Claire creates her company account (rule 1) and asks to administer Acme Paris.
+        async with client_for(server) as anonymous:
+            courses = await run(anonymous, "{ courses { code } }")
+            assert courses == {"courses": [{"code": "MGT-1"}]}
+            signed_up = await run(
+                anonymous, SIGN_UP, email="claire@acme.example", name="Claire", siret=ACME_SIRET
+            )
+        claire_token = signed_up["signUp"]["token"]
+        async with client_for(server, claire_token) as claire:
+            requested = await run(
+                claire,
+                """mutation Ask($siret: String!) {
+                     requestAdminAccess(siret: $siret, message: "I run training at Acme") {
+                       status }
+                   }""",
+                siret=ACME_SIRET,
+            )
+            assert requested["requestAdminAccess"]["status"] == "PENDING"
+
+        # 2. Sophie (staff) approves it: Claire is admin of Acme Paris (rule 9).
+        sophie_token = await signed_in(server, sophie.email, factories.PASSWORD)
+        async with client_for(server, sophie_token) as staff:
+            pending = await run(
+                staff, "{ adminAccessRequests(status: PENDING) { id account { email } } }"
+            )
+            (request,) = pending["adminAccessRequests"]
+            assert request["account"]["email"] == "claire@acme.example"
+            decided = await run(
+                staff,
+                """mutation Decide($id: ID!) {
+                     decideAdminAccessRequest(requestId: $id, approve: true) { status }
+                   }""",
+                id=request["id"],
+            )
+            assert decided["decideAdminAccessRequest"]["status"] == "APPROVED"
+
+        # 3. Claire enrolled someone by phone; staff validated it (rule 13). Recorded in the
+        # database: the enrollment mutations were not in the schema when this was written.
+        acme_paris = await Establishment.get(siret=ACME_SIRET)
+        enrollment = await factories.enrollment(
+            registrant_email="claire@acme.example", site=acme_paris, session=course_session
+        )
+        await Enrollment.filter(id=enrollment.id).update(status=EnrollmentStatus.VALIDATED.value)
+
+        # 4. Staff issue the training agreement and upload the invoice copy (multipart).
+        invoice_pdf = simple_pdf(["Invoice copy for Acme Paris"])
+        invoice_path = tmp_dir / "invoice.pdf"
+        invoice_path.write_bytes(invoice_pdf)
+        async with client_for(server, sophie_token) as staff:
+            agreement = await run(
+                staff,
+                """mutation Generate($id: ID!) {
+                     generateDocument(enrollmentId: $id, kind: TRAINING_AGREEMENT) { id }
+                   }""",
+                id=str(enrollment.id),
+            )
+            attached = await run(
+                staff,
+                """mutation Attach($id: ID!, $file: Upload!) {
+                     attachDocument(enrollmentId: $id, kind: INVOICE_COPY, file: $file) { size }
+                   }""",
+                id=str(enrollment.id),
+                file=FileVar(str(invoice_path), content_type="application/pdf"),
+            )
+            assert attached["attachDocument"]["size"] == len(invoice_pdf)
+        agreement_id = agreement["generateDocument"]["id"]
+
+        # 5. Claire sees both documents and grants Samuel invoice copies only (rules 6, 7).
+        async with client_for(server, claire_token) as claire:
+            (row,) = (await run(claire, HISTORY))["enrollments"]["nodes"]
+            assert row["status"] == "VALIDATED"
+            assert row["trainingAgreement"]["id"] == agreement_id
+            assert row["invoiceCopy"] is not None
+            (site,) = (await run(claire, "{ establishments { id name } }"))["establishments"]
+            assert site["name"] == "Acme Paris"
+            granted = await run(
+                claire,
+                """mutation Grant($site: ID!) {
+                     grantAccess(establishmentId: $site, email: "samuel@acme.example",
+                                 role: STANDARD, documentKinds: [INVOICE_COPY]) {
+                       role documentKinds }
+                   }""",
+                site=site["id"],
+            )
+            assert granted["grantAccess"] == {"role": "STANDARD", "documentKinds": ["INVOICE_COPY"]}
+
+        # 6. The grant created Samuel's account; he chooses his password from the e-mail.
+        samuel_token = await _samuel_sets_his_password(server, mail_dir)
+
+        # 7. Samuel reads the history: the invoice copy, not the agreement (rule 7).
+        async with client_for(server, samuel_token) as samuel:
+            (row,) = (await run(samuel, HISTORY))["enrollments"]["nodes"]
+            assert row["visibleDocumentKinds"] == ["INVOICE_COPY"]
+            assert row["trainingAgreement"] is None
+            invoice = row["invoiceCopy"]
+            hidden = "query Doc($id: ID!) { document(id: $id) { id } }"
+            assert await code_of(samuel, hidden, id=agreement_id) == "NOT_FOUND"
+
+        status, body = await download(server, invoice["downloadUrl"], samuel_token)
+        assert status == 200
+        assert body == invoice_pdf
+
+    # Stopped with SIGTERM: the application shut down cleanly (uvicorn then re-raises the
+    # signal, hence the exit status), and every log line is one JSON object.
+    assert server.exit_code in (0, -signal.SIGTERM), server.log()
+    lines = [json.loads(line) for line in server.log().splitlines() if line.strip()]
+    assert "Application shutdown complete." in [line["message"] for line in lines]
+    graphql_requests = [line for line in lines if line.get("path") == "/graphql"]
+    assert len(graphql_requests) >= 10
+    assert all(line["requestId"] for line in graphql_requests)
+    for secret in (PASSWORD, factories.PASSWORD, claire_token, samuel_token):
+        assert secret not in server.log()
+
+
+async def _samuel_sets_his_password(server: LiveServer, mail_dir: Path) -> str:
+    """The grant had the server's mail sender deliver Samuel a one-time link to choose a
+    password (written as a .eml file: no SMTP_HOST here)."""
+    link = await _link_mailed_to("samuel@acme.example", mail_dir)
+    assert link.startswith(f"{server.url}/reset-password?token=")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    async with client_for(server) as anonymous:
+        result = await run(
+            anonymous,
+            """mutation Choose($token: String!, $password: String!) {
+                 resetPassword(token: $token, newPassword: $password) { token }
+               }""",
+            token=token,
+            password=PASSWORD,
+        )
+    return result["resetPassword"]["token"]
+
+
+async def _link_mailed_to(address: str, mail_dir: Path) -> str:
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        link = await asyncio.to_thread(_link_in_mail_files, address, mail_dir)
+        if link:
+            return link
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no mail to {address} in {mail_dir}")
+
+
+def _link_in_mail_files(address: str, mail_dir: Path) -> str | None:
+    for path in sorted(mail_dir.glob("*.eml")):
+        with path.open("rb") as file:
+            message = BytesParser(policy=email.policy.default).parse(file)
+        if message["To"] == address:
+            body = message.get_body(preferencelist=("plain",))
+            match = re.search(r"https?://\S+", body.get_content())
+            assert match, body.get_content()
+            return match.group(0)
+    return None

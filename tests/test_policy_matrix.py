@@ -1,0 +1,120 @@
+"""`espace policy matrix`: the committed MATRIX.md is what the policy decides, and a one-rule
+change shows up in exactly the cells it should."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from policies.engine import POLICY_DIR
+from policies.matrix import MATRIX_FILE, REGENERATE, cells, render_matrix
+
+OTHER_KINDS = [
+    "TRAINING_AGREEMENT",
+    "ATTENDANCE_SHEET",
+    "EVALUATION",
+    "FUNDING_APPROVAL",
+    "PURCHASE_ORDER",
+    "SIGNED_QUOTE",
+]  # the kinds the matrix's standard user was not given
+
+
+def espace(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
+    script = Path(sys.executable).parent / "espace"
+    command = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "import commands; commands.main()"]
+    )
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=POLICY_DIR.parent,
+        timeout=120,
+    )
+
+
+def policy_copy(tmp_dir: Path) -> Path:
+    copy = tmp_dir / "policies"
+    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return copy
+
+
+def test_committed_matrix_matches_the_policy() -> None:
+    committed = MATRIX_FILE.read_text(encoding="utf-8")
+    current = render_matrix()
+    now = cells(current)
+    stale = sorted(
+        f"{table} / {row} / {column}: {was} -> {now.get((table, row, column))}"
+        for (table, row, column), was in cells(committed).items()
+        if now.get((table, row, column)) != was
+    )
+    assert committed == current, (
+        f"policies/MATRIX.md is out of date: run `{REGENERATE}` and commit the result. "
+        f"Changed cells: {stale[:20]}"
+    )
+
+
+def test_changing_one_rule_changes_exactly_its_cells(tmp_dir: Path) -> None:
+    copy = policy_copy(tmp_dir)
+    assert espace("policy", "matrix", "--policies", str(copy)).returncode == 0
+    before = cells((copy / "MATRIX.md").read_text())
+    assert (
+        before[("Document of the online order, read per kind", "standard", "EVALUATION")] == "deny"
+    )
+
+    # Rule 7 changed: a standard user sees every kind, whatever their access lists.
+    documents = copy / "documents.polar"
+    text = documents.read_text()
+    changed = text.replace(
+        "has_standard_access_to_kind(viewer, enrollment.establishment_id, kind);",
+        "has_access(viewer, enrollment.establishment_id) and kind = kind;",
+    )
+    assert changed != text, "documents.polar no longer has the rule 7 this test edits"
+    documents.write_text(changed)
+
+    result = espace("policy", "matrix", "--policies", str(copy))
+    assert result.returncode == 0, result.stderr
+    after = cells((copy / "MATRIX.md").read_text())
+    differences = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    expected = {
+        (table, "standard", kind)
+        for table in (
+            "Enrollment: an online order, VALIDATED, read_document field",
+            "Document of the online order, read per kind",
+        )
+        for kind in OTHER_KINDS
+    }
+    assert differences == expected
+    assert all(after[key] == "allow" for key in expected)
+
+
+def test_matrix_check_tells_how_to_regenerate(tmp_dir: Path) -> None:
+    copy = policy_copy(tmp_dir)
+    assert espace("policy", "matrix", "--policies", str(copy), "--check").returncode == 0
+    establishments = copy / "establishments.polar"
+    establishments.write_text(
+        establishments.read_text()
+        + "\n# Rule 6 (test): standard users read the audit log too.\n"
+        + 'allow(viewer: Viewer, "read_audit_log", establishment: Establishment) if\n'
+        + "  has_access(viewer, establishment.id);\n"
+    )
+    result = espace("policy", "matrix", "--policies", str(copy), "--check")
+    assert result.returncode == 1
+    assert "out of date: run `espace policy matrix`" in result.stdout
+
+
+def test_a_broken_policy_file_writes_no_matrix(tmp_dir: Path) -> None:
+    copy = policy_copy(tmp_dir)
+    (copy / "MATRIX.md").unlink()
+    (copy / "broken.polar").write_text('allow(viewer: Viewer, "read", x: Account) if\n  x.id = ;\n')
+    result = espace("policy", "matrix", "--policies", str(copy))
+    assert result.returncode == 2
+    assert "broken.polar:2" in result.stderr
+    assert not (copy / "MATRIX.md").exists()

@@ -27,7 +27,7 @@ STANDARD_KINDS = [DocumentKind.INVOICE_COPY.value, DocumentKind.CERTIFICATE_OF_A
 ROWS: list[tuple[str, str]] = [
     ("admin", "admin of the establishment"),
     ("standard", f"standard user of the establishment, sees {', '.join(STANDARD_KINDS)}"),
-    ("registrant", "registrant of the orders, no access of their own"),
+    ("registrant", "registrant of the orders, employee of the company, no access"),
     ("unrelated", "an account with no link to the establishment or its orders"),
     ("staff", "back office"),
 ]
@@ -35,13 +35,15 @@ ROWS: list[tuple[str, str]] = [
 _PERSONAS: dict[str, Any] = {
     "admin": {
         "email": "admin@matrix.example",
+        "company": 1,
         "accesses": [{"establishment": "site", "role": "ADMIN"}],
     },
     "standard": {
         "email": "standard@matrix.example",
+        "company": 1,
         "accesses": [{"establishment": "site", "role": "STANDARD", "kinds": STANDARD_KINDS}],
     },
-    "registrant": {"email": "registrant@matrix.example"},
+    "registrant": {"email": "registrant@matrix.example", "company": 1},
     "unrelated": {"email": "unrelated@matrix.example"},
     "staff": {"email": "staff@matrix.example", "staff": True},
 }

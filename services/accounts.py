@@ -386,6 +386,8 @@ async def reset_password(token: str, new_password: str, *, client_address: str =
             target_id=account.id,
             client_address=client_address,
         )
+    # Whoever guessed wrong before, the owner of the mailbox has just proven who they are.
+    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, account.email)
     session_token = await start_session(account, client_address)
     return SignedIn(account, session_token)
 

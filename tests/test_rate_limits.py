@@ -3,6 +3,7 @@ address, one per attempt, however the attempts are packed into requests."""
 
 from __future__ import annotations
 
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ import pytest
 from starlette.requests import Request
 
 from models.audit import AuditEntry
+from models.mail import OutboxMail
 from schema import build_schema
 from schema.context import Context
 from services import rate_limits
@@ -206,3 +208,21 @@ async def test_with_redis_two_workers_share_the_counters():
     finally:
         await worker_a.clear(PASSWORD_FAILURES_PER_ACCOUNT, who)
     await worker_b.check((PASSWORD_FAILURES_PER_ACCOUNT, who))
+
+
+async def test_a_locked_out_person_gets_back_in_with_a_reset_link(client):
+    claire = await factories.account("claire@acme.example")
+    await gql(client, aliased_log_ins([(claire.email, f"guess {i}") for i in range(6)]))
+    locked = await gql(client, aliased_log_ins([(claire.email, factories.PASSWORD)]))
+    assert locked.code_at("a0") == "RATE_LIMITED"
+    assert (await gql(client, f'mutation {{ requestPasswordReset(email: "{claire.email}") }}')).ok()
+    mail = await OutboxMail.get(to=claire.email)
+    token = re.search(r"token=([A-Za-z0-9_\-]+)", mail.text_body).group(1)  # type: ignore[union-attr]
+    reset = await gql(
+        client,
+        f'mutation {{ resetPassword(token: "{token}", newPassword: "a rare passphrase") '
+        "{ token } }",
+    )
+    assert reset.ok()
+    back = await gql(client, aliased_log_ins([(claire.email, "a rare passphrase")]))
+    assert back.ok()["a0"]["token"]

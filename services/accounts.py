@@ -224,8 +224,13 @@ async def sign_up(
                 after={"email": address, "kind": kind.value},
                 client_address=client_address,
             )
-    except IntegrityError as error:  # two sign-ups of one address at the same moment
-        raise _already_taken() from error
+    except IntegrityError as error:  # a concurrent sign-up took the address or the SIRET
+        if await Account.exists(email=address):
+            raise _already_taken() from error
+        raise Conflict(
+            "This establishment was registered at the same moment. Please try again.",
+            field="company.siret",
+        ) from error
     token = await start_session(account, client_address)
     return SignedIn(account, token)
 

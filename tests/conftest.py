@@ -107,9 +107,14 @@ async def empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 async def db(database: str) -> AsyncIterator[str]:
-    """Every test starts and ends with empty tables."""
+    """Every test starts and ends with empty tables and fresh rate-limit counters (all
+    test requests come from the same client address)."""
+    from services import rate_limits
+
+    await rate_limits.reset()
     yield database
     await empty_tables()
+    await rate_limits.reset()
 
 
 @pytest.fixture(scope="session")

@@ -46,3 +46,28 @@ allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
   _grant in viewer.accesses;
 allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
   is_staff(viewer);
+
+# Rule 1 and 9: a company's people enrol for an establishment they have an access to.
+allow(viewer: Viewer, "enroll", establishment: Establishment) if
+  has_access(viewer, establishment.id);
+
+# Rule 1 and 9: a company account enrols for any establishment of its own company, even
+# before anyone has an access to it (its first enrollment makes the registrant admin).
+allow(viewer: Viewer, "enroll", establishment: Establishment) if
+  viewer.company_id != nil and
+  establishment.company_id = viewer.company_id;
+
+# Rule 1: anyone signed in may enrol for themselves, as an individual.
+allow(viewer: Viewer, "enroll_as_individual", viewer: Viewer);
+
+# Rule 2: staff record enrollments taken by phone or e-mail.
+allow(viewer: Viewer, "record_offline_enrollment", viewer: Viewer) if is_staff(viewer);
+
+# Rule 13: staff watch the booking requests not validated within 24 business hours.
+allow(viewer: Viewer, "overdue_validations", viewer: Viewer) if is_staff(viewer);
+
+# Rule 14: staff answer postponement requests.
+allow(viewer: Viewer, "answer_postponement", _enrollment: Enrollment) if is_staff(viewer);
+
+# Rule 10: staff change framework agreements (applied to prices at the weekend).
+allow(viewer: Viewer, "update_framework_agreement", viewer: Viewer) if is_staff(viewer);

@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from models.catalog import Course, CourseSession
+from schema.context import Context, Info
 from schema.ids import parse_id
-from services import catalog
+from schema.scalars import DiscountSource
+from services import catalog, pricing
 
 
 @strawberry.type(name="CourseSession", description="A dated run of a course, in one city.")
@@ -36,6 +39,51 @@ class CourseSessionType:
         )
 
 
+@strawberry.type(
+    name="CoursePrice",
+    description="The price per trainee, excluding VAT, as the signed-in viewer would pay it "
+    "when enrolling (rules 10, 11).",
+)
+class CoursePriceType:
+    list_price: Decimal = strawberry.field(description="Catalog price, before any discount.")
+    net_price: Decimal = strawberry.field(
+        description="Price after the discount in force for the viewer's company."
+    )
+    discount_percent: Decimal = strawberry.field(description="Discount applied, in percent.")
+    discount_source: DiscountSource = strawberry.field(
+        description="FRAMEWORK_AGREEMENT once the company's agreement applies to the viewer "
+        "(after staff validated one of the company's enrollments), NONE otherwise. Loyalty "
+        "pass discounts never show here: they are applied on invoices."
+    )
+    prices_updated_at: datetime.datetime | None = strawberry.field(
+        description="When the agreement's prices last changed (agreement changes are applied "
+        "once a week, at the weekend); null without an agreement in force."
+    )
+
+    @classmethod
+    def from_price(cls, price: pricing.Price) -> CoursePriceType:
+        return cls(
+            list_price=price.list_price,
+            net_price=price.net_price,
+            discount_percent=price.discount_percent,
+            discount_source=DiscountSource(price.source),
+            prices_updated_at=price.prices_updated_at,
+        )
+
+
+def _discounts(context: Context) -> DataLoader[int | None, pricing.Discount]:
+    """Company id -> its discount in force: the whole catalog costs one lookup per request."""
+    loader = context.cache.get("company_discounts")
+    if loader is None:
+
+        async def load(company_ids: list[int | None]) -> list[pricing.Discount]:
+            return [await pricing.framework_discount(c) for c in company_ids]
+
+        loader = DataLoader(load_fn=load)
+        context.cache["company_discounts"] = loader
+    return loader
+
+
 @strawberry.type(name="Course", description="A training course of the public catalog.")
 class CourseType:
     id: strawberry.ID = strawberry.field(description="Identifier of the course.")
@@ -49,6 +97,16 @@ class CourseType:
     sessions: list[CourseSessionType] = strawberry.field(
         description="Sessions of the course, earliest first."
     )
+
+    @strawberry.field(
+        description="The price for the signed-in viewer: list price, net price and where the "
+        "discount comes from. Anonymous visitors see the list price."
+    )
+    async def price(self, info: Info) -> CoursePriceType:
+        viewer = info.context.viewer
+        company_id = viewer.company_id if viewer is not None else None
+        discount = await _discounts(info.context).load(company_id)
+        return CoursePriceType.from_price(pricing.price_of(self.list_price, discount))
 
     @classmethod
     def from_model(cls, course: Course) -> CourseType:

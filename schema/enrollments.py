@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
-from models.enrollments import Enrollment
+from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
 from schema.catalog import CourseSessionType
-from schema.context import Info
+from schema.context import Context, Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
 from schema.loaders import documents_loader, trainees_loader
-from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus
+from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
+from services import enrollments as service
 from services import history
+from services.errors import NotFound
+from services.sessions import viewer_for_account
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")
@@ -48,6 +52,82 @@ def _kind_field(kind: Kind, label: str) -> DocumentType | None:
         description=f"The latest {label}. Null when none was issued yet, or when this viewer "
         "may not see this kind (see `visibleDocumentKinds` to tell the two apart).",
     )
+
+
+@strawberry.type(
+    name="PostponementRequest",
+    description="A request to move an enrollment to another session, answered by staff.",
+)
+class PostponementRequestType:
+    id: strawberry.ID = strawberry.field(description="Identifier of the request.")
+    requested_session: CourseSessionType | None = strawberry.field(
+        description="The session the registrant would like instead."
+    )
+    message: str = strawberry.field(description="What the registrant wrote.")
+    status: RequestStatus = strawberry.field(description="PENDING until staff answer.")
+    created_at: datetime.datetime = strawberry.field(description="When it was asked.")
+    answered_at: datetime.datetime | None = strawberry.field(description="When staff answered.")
+    answer: str = strawberry.field(description="Staff's answer, if any.")
+
+    @classmethod
+    def from_model(cls, row: PostponementRequest) -> PostponementRequestType:
+        session = row.requested_session
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            requested_session=CourseSessionType.from_model(session) if session else None,
+            message=row.message,
+            status=RequestStatus(row.status),
+            created_at=row.created_at,
+            answered_at=row.answered_at,
+            answer=row.answer,
+        )
+
+
+@strawberry.type(
+    name="Invoice",
+    description="An invoice of an enrollment. A loyalty pass discount shows here, and only "
+    "here (rule 11).",
+)
+class InvoiceType:
+    id: strawberry.ID = strawberry.field(description="Identifier of the invoice.")
+    number: str = strawberry.field(description="Invoice number, e.g. `F-ESP-1A2B3C4D-1`.")
+    amount: Decimal = strawberry.field(description="Amount billed before the loyalty discount.")
+    loyalty_discount_percent: Decimal = strawberry.field(
+        description="Loyalty pass discount applied, in percent (0 without a pass)."
+    )
+    loyalty_discount_amount: Decimal = strawberry.field(
+        description="Loyalty pass discount line, in euros."
+    )
+    total: Decimal = strawberry.field(description="Amount due: amount less the loyalty line.")
+    final: bool = strawberry.field(description="True for the last invoice of the enrollment.")
+    issued_at: datetime.datetime = strawberry.field(description="When it was issued.")
+
+    @classmethod
+    def from_model(cls, row: Invoice) -> InvoiceType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            number=row.number,
+            amount=row.amount,
+            loyalty_discount_percent=row.loyalty_discount_percent,
+            loyalty_discount_amount=row.loyalty_discount_amount,
+            total=row.total,
+            final=row.is_final,
+            issued_at=row.issued_at,
+        )
+
+
+def _batched(context: Context, name: str, batch: Any) -> DataLoader[int, Any]:
+    """A per-request loader: one SQL query for every enrollment of the response."""
+    loader = context.cache.get(name)
+    if loader is None:
+
+        async def load(keys: list[int]) -> list[Any]:
+            found = await batch(keys)
+            return [found[key] for key in keys]
+
+        loader = DataLoader(load_fn=load)
+        context.cache[name] = loader
+    return loader
 
 
 @strawberry.type(
@@ -101,6 +181,24 @@ class EnrollmentType:
         return [
             TraineeType(first_name=t.first_name, last_name=t.last_name, email=t.email) for t in rows
         ]
+
+    @strawberry.field(
+        description="The postponement request waiting for staff's answer, or null (rule 14)."
+    )
+    async def pending_postponement(self, info: Info) -> PostponementRequestType | None:
+        loader = _batched(info.context, "pending_postponements", service.pending_postponements_of)
+        row = await loader.load(self.model.id)
+        return PostponementRequestType.from_model(row) if row else None
+
+    @strawberry.field(
+        description="Invoices of the enrollment, oldest first. Empty when this viewer may not "
+        "see invoice copies on it (`INVOICE_COPY` missing from `visibleDocumentKinds`)."
+    )
+    async def invoices(self, info: Info) -> list[InvoiceType]:
+        if Kind.INVOICE_COPY not in self.visible_document_kinds:
+            return []
+        rows = await _batched(info.context, "invoices", service.invoices_of).load(self.model.id)
+        return [InvoiceType.from_model(row) for row in rows]
 
     invoice_copy: DocumentType | None = _kind_field(Kind.INVOICE_COPY, "invoice copy")
     training_agreement: DocumentType | None = _kind_field(
@@ -264,3 +362,293 @@ class Query:
         page = await history.get_enrollment(info.context.policy, viewer, parse_id(id))
         row = page.enrollments[0]
         return EnrollmentType.from_model(row, page.visible_kinds[row.id])
+
+    @strawberry.field(
+        description="Staff: booking requests still waiting for validation past their "
+        "`expectedValidationBy` (24 business hours), the most late first."
+    )
+    async def overdue_validations(self, info: Info) -> list[EnrollmentType]:
+        viewer = info.context.require_viewer()
+        page = await service.overdue_validations(info.context.policy, viewer)
+        return [EnrollmentType.from_model(r, page.visible_kinds[r.id]) for r in page.enrollments]
+
+
+# --- mutations --------------------------------------------------------------------------
+
+
+def _actor(info: Info) -> service.Actor:
+    context = info.context
+    return service.Actor(
+        viewer=context.require_viewer(),
+        account=context.require_account(),
+        client_address=context.client_address,
+    )
+
+
+async def _present(info: Info, enrollment_id: int) -> EnrollmentType:
+    """The enrollment as this viewer sees it now (NOT_FOUND if they may not see it)."""
+    page = await history.get_enrollment(info.context.policy, info.context.viewer, enrollment_id)
+    row = page.enrollments[0]
+    return EnrollmentType.from_model(row, page.visible_kinds[row.id])
+
+
+async def _present_if_visible(info: Info, enrollment_id: int) -> EnrollmentType | None:
+    try:
+        return await _present(info, enrollment_id)
+    except NotFound:
+        return None
+
+
+@strawberry.input(name="TraineeInput", description="A person to book on the session.")
+class TraineeInput:
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    email: str = strawberry.field(default="", description="E-mail of the trainee (optional).")
+
+    def to_service(self) -> service.TraineeInput:
+        return service.TraineeInput(self.first_name, self.last_name, self.email)
+
+
+@strawberry.input(name="EnrollInput", description="A booking request placed online.")
+class EnrollInput:
+    session_id: strawberry.ID = strawberry.field(description="The course session to book.")
+    trainees: list[TraineeInput] = strawberry.field(
+        description="Who attends: one seat per trainee."
+    )
+    establishment_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The establishment ordering (one you have an access to, or of your "
+        "company). Leave out to enrol as an individual.",
+    )
+    registrant_email: str | None = strawberry.field(
+        default=None,
+        description="Registrant e-mail; your login e-mail when left out. Another address puts "
+        "the enrollment in that address's history, not yours (rule 5).",
+    )
+    registrant_name: str | None = strawberry.field(
+        default=None, description="Registrant name; your account's name when left out."
+    )
+
+
+@strawberry.input(
+    name="OfflineEnrollmentInput", description="An order taken by staff by phone or e-mail."
+)
+class OfflineEnrollmentInput:
+    session_id: strawberry.ID = strawberry.field(description="The course session to book.")
+    trainees: list[TraineeInput] = strawberry.field(description="Who attends.")
+    registrant_email: str = strawberry.field(
+        description="Registrant e-mail: their account is created when unknown (rule 2)."
+    )
+    registrant_name: str = strawberry.field(description="Registrant name.")
+    channel: Channel = strawberry.field(description="PHONE or EMAIL.")
+    establishment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The establishment ordering; null for an individual."
+    )
+
+
+@strawberry.type(name="EnrollPayload", description="The outcome of a booking request.")
+class EnrollPayload:
+    reference: str = strawberry.field(description="Order reference, to quote to us.")
+    enrollment: EnrollmentType | None = strawberry.field(
+        description="The enrollment, or null when you may not see it (another registrant "
+        "e-mail, and no access to the establishment)."
+    )
+    in_your_history: bool = strawberry.field(
+        description="False when the registrant e-mail is not your login e-mail: the enrollment "
+        "then shows in the history of that address, not yours (rule 5)."
+    )
+    became_admin: bool = strawberry.field(
+        description="True when this first enrollment of the establishment made you its admin "
+        "(rule 9)."
+    )
+
+
+@strawberry.type(
+    name="OfflineEnrollmentPayload", description="The outcome of an order taken offline."
+)
+class OfflineEnrollmentPayload:
+    enrollment: EnrollmentType = strawberry.field(description="The enrollment recorded.")
+    account_created: bool = strawberry.field(
+        description="True when the registrant had no account: one was created and mailed a "
+        "link to choose a password."
+    )
+    registrant_became_admin: bool = strawberry.field(
+        description="True when this first enrollment of the establishment made the registrant "
+        "its admin (rule 9)."
+    )
+
+
+@strawberry.type(name="InvoicePayload", description="An invoice just recorded.")
+class InvoicePayload:
+    invoice: InvoiceType = strawberry.field(description="The invoice.")
+    enrollment: EnrollmentType = strawberry.field(description="The enrollment, updated.")
+
+
+ID_ARG = strawberry.argument(description="Enrollment identifier.")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Book trainees on a session (a booking request: PENDING_VALIDATION, "
+        "validated by staff within 24 business hours). CONFLICT when not enough seats are left."
+    )
+    async def enroll(
+        self,
+        info: Info,
+        input: Annotated[EnrollInput, strawberry.argument(description="The booking request.")],
+    ) -> EnrollPayload:
+        actor = _actor(info)
+        booking = await service.enroll(
+            info.context.policy,
+            actor,
+            service.EnrollmentRequest(
+                session_id=parse_id(input.session_id, "sessionId"),
+                trainees=[t.to_service() for t in input.trainees],
+                establishment_id=(
+                    parse_id(input.establishment_id, "establishmentId")
+                    if input.establishment_id is not None
+                    else None
+                ),
+                registrant_email=input.registrant_email,
+                registrant_name=input.registrant_name,
+            ),
+        )
+        if booking.became_admin:  # the viewer's rights changed: read them again
+            info.context.viewer = await viewer_for_account(actor.account)
+        return EnrollPayload(
+            reference=booking.enrollment.reference,
+            enrollment=await _present_if_visible(info, booking.enrollment.id),
+            in_your_history=booking.in_registrant_history,
+            became_admin=booking.became_admin,
+        )
+
+    @strawberry.mutation(
+        description="Cancel an enrollment. Customers: only one made online (WEB) and not "
+        "invoiced yet, by its registrant or an establishment admin. A mail confirms it. "
+        "CONFLICT (with `currentStatus`) when it is already cancelled or invoiced."
+    )
+    async def cancel_enrollment(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, ID_ARG],
+        reason: Annotated[
+            str, strawberry.argument(description="Why, in a few words (optional).")
+        ] = "",
+    ) -> EnrollmentType:
+        enrollment = await service.cancel_enrollment(
+            info.context.policy, _actor(info), parse_id(id), reason
+        )
+        return await _present(info, enrollment.id)
+
+    @strawberry.mutation(
+        description="Ask staff to move an enrollment to another session of the same course. "
+        "The enrollment shows the request in `pendingPostponement` until staff answer."
+    )
+    async def request_postponement(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, ID_ARG],
+        session_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The session wanted instead.")
+        ],
+        message: Annotated[
+            str, strawberry.argument(description="A note for staff (optional).")
+        ] = "",
+    ) -> EnrollmentType:
+        await service.request_postponement(
+            info.context.policy,
+            _actor(info),
+            parse_id(id),
+            parse_id(session_id, "sessionId"),
+            message,
+        )
+        return await _present(info, parse_id(id))
+
+    @strawberry.mutation(
+        description="Staff: record an order taken by phone or e-mail. Creates the registrant's "
+        "account when unknown and mails them a link to choose a password (rule 2)."
+    )
+    async def record_offline_enrollment(
+        self,
+        info: Info,
+        input: Annotated[
+            OfflineEnrollmentInput, strawberry.argument(description="The order taken.")
+        ],
+    ) -> OfflineEnrollmentPayload:
+        booking = await service.record_offline_enrollment(
+            info.context.policy,
+            _actor(info),
+            service.OfflineEnrollmentRequest(
+                session_id=parse_id(input.session_id, "sessionId"),
+                trainees=[t.to_service() for t in input.trainees],
+                registrant_email=input.registrant_email,
+                registrant_name=input.registrant_name,
+                channel=input.channel,
+                establishment_id=(
+                    parse_id(input.establishment_id, "establishmentId")
+                    if input.establishment_id is not None
+                    else None
+                ),
+            ),
+        )
+        return OfflineEnrollmentPayload(
+            enrollment=await _present(info, booking.enrollment.id),
+            account_created=booking.account_created,
+            registrant_became_admin=booking.became_admin,
+        )
+
+    @strawberry.mutation(
+        description="Staff: validate a booking request; the registrant gets the confirmation "
+        "mail. CONFLICT unless it is PENDING_VALIDATION."
+    )
+    async def validate_enrollment(
+        self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
+    ) -> EnrollmentType:
+        enrollment = await service.validate_enrollment(
+            info.context.policy, _actor(info), parse_id(id)
+        )
+        return await _present(info, enrollment.id)
+
+    @strawberry.mutation(
+        description="Staff: record an invoice. The enrollment becomes PARTIALLY_INVOICED, or "
+        "INVOICED when `final`. A loyalty pass discount of the company is applied here."
+    )
+    async def record_invoice(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, ID_ARG],
+        amount: Annotated[
+            Decimal, strawberry.argument(description="Amount billed, in euros excl. VAT.")
+        ],
+        final: Annotated[
+            bool, strawberry.argument(description="True for the last invoice of the order.")
+        ],
+    ) -> InvoicePayload:
+        invoice = await service.record_invoice(
+            info.context.policy, _actor(info), parse_id(id), amount, final
+        )
+        return InvoicePayload(
+            invoice=InvoiceType.from_model(invoice),
+            enrollment=await _present(info, parse_id(id)),
+        )
+
+    @strawberry.mutation(
+        description="Staff: answer a postponement request. Approving moves the enrollment to "
+        "the requested session (CONFLICT when it has not enough seats). The registrant is told."
+    )
+    async def answer_postponement(
+        self,
+        info: Info,
+        request_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Postponement request identifier.")
+        ],
+        approve: Annotated[bool, strawberry.argument(description="True to approve.")],
+        answer: Annotated[
+            str, strawberry.argument(description="A note for the registrant (optional).")
+        ] = "",
+    ) -> EnrollmentType:
+        enrollment = await service.answer_postponement(
+            info.context.policy, _actor(info), parse_id(request_id, "requestId"), approve, answer
+        )
+        return await _present(info, enrollment.id)

@@ -1,0 +1,852 @@
+"""The enrollment life cycle: booking, validation, invoicing, cancellation and postponement
+(rules 2, 9-11, 13, 14).
+
+Status moves only forward along PENDING_VALIDATION → VALIDATED → PARTIALLY_INVOICED →
+INVOICED, or to CANCELLED from a state that is not final. Every move is a compare-and-set
+UPDATE on the status read before (`_move`), so two concurrent moves cannot both succeed, and
+each is written to the audit log in its transaction, with the mail it causes.
+
+Checks run in the order clients rely on: an enrollment the caller may not see is NOT_FOUND,
+then an illegal move is CONFLICT (with `currentStatus`), then a move the policy refuses to
+this caller is FORBIDDEN. Who may do what is asked of `policies/enrollments.polar`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.access import Access
+from models.accounts import Account
+from models.catalog import CourseSession
+from models.companies import Establishment
+from models.enrollments import Enrollment, Invoice, PostponementRequest, Trainee
+from models.enums import AccessRole, AccountKind, Channel, EnrollmentStatus, RequestStatus
+from policies.engine import Policy, Viewer
+from services import audit, history, pricing
+from services.accounts import ensure_account
+from services.business_hours import PARIS, add_business_hours
+from services.emails import normalize_email
+from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.mail import queue_mail
+
+VALIDATION_BUSINESS_HOURS = 24
+MAX_TRAINEES = 50
+MAX_TEXT = 2000
+MAX_INVOICE_AMOUNT = Decimal("10000000")
+
+S = EnrollmentStatus
+# The moves the status machine allows (rule 13). A second partial invoice keeps the status.
+TRANSITIONS: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
+    S.PENDING_VALIDATION: frozenset({S.VALIDATED, S.CANCELLED}),
+    S.VALIDATED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
+    S.PARTIALLY_INVOICED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
+    S.INVOICED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Statuses in which a postponement can still be asked for and granted.
+POSTPONABLE = frozenset({S.PENDING_VALIDATION, S.VALIDATED, S.PARTIALLY_INVOICED})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the policy's view of them, their account (for the audit log) and the
+    address the request came from."""
+
+    viewer: Viewer
+    account: Account
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class TraineeInput:
+    first_name: str
+    last_name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """What a registrant fills in. `establishment_id` None books as an individual;
+    `registrant_email` None means the login e-mail of the person enrolling."""
+
+    session_id: int
+    trainees: Sequence[TraineeInput]
+    establishment_id: int | None = None
+    registrant_email: str | None = None
+    registrant_name: str | None = None
+
+
+@dataclass(frozen=True)
+class OfflineEnrollmentRequest:
+    """An order taken by staff over the phone or by e-mail (rule 2)."""
+
+    session_id: int
+    trainees: Sequence[TraineeInput]
+    registrant_email: str
+    registrant_name: str
+    channel: Channel
+    establishment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Booking:
+    """The outcome of a booking.
+
+    `in_registrant_history`: whether the registrant e-mail is the login e-mail of the person
+    who enrolled (rule 5: otherwise the enrollment is not in their history).
+    `became_admin`: the first enrollment of the establishment made its registrant admin.
+    `account_created`: an offline order created the registrant's account (rule 2).
+    """
+
+    enrollment: Enrollment
+    in_registrant_history: bool
+    became_admin: bool
+    account_created: bool = False
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _text(value: str | None, field: str, *, required: bool, max_length: int = 200) -> str:
+    cleaned = " ".join((value or "").split())
+    if required and not cleaned:
+        raise BadUserInput("This field is required.", field=field)
+    if len(cleaned) > max_length:
+        raise BadUserInput(f"At most {max_length} characters.", field=field)
+    return cleaned
+
+
+def _message(value: str | None, field: str) -> str:
+    cleaned = (value or "").strip()
+    if len(cleaned) > MAX_TEXT:
+        raise BadUserInput(f"At most {MAX_TEXT} characters.", field=field)
+    return cleaned
+
+
+def _clean_trainees(trainees: Sequence[TraineeInput]) -> list[TraineeInput]:
+    if not trainees:
+        raise BadUserInput("Name at least one trainee.", field="trainees")
+    if len(trainees) > MAX_TRAINEES:
+        raise BadUserInput(f"At most {MAX_TRAINEES} trainees per enrollment.", field="trainees")
+    cleaned = []
+    for index, trainee in enumerate(trainees):
+        prefix = f"trainees.{index}"
+        email = trainee.email.strip()
+        cleaned.append(
+            TraineeInput(
+                first_name=_text(trainee.first_name, f"{prefix}.firstName", required=True),
+                last_name=_text(trainee.last_name, f"{prefix}.lastName", required=True),
+                email=normalize_email(email, field=f"{prefix}.email") if email else "",
+            )
+        )
+    return cleaned
+
+
+def _new_reference() -> str:
+    return "ESP-" + secrets.token_hex(4).upper()
+
+
+async def _language_of(email: str) -> str:
+    """The language of the account with this e-mail, French when there is none."""
+    language = await Account.filter(email=email).values_list("language", flat=True).first()
+    return str(language or "fr")
+
+
+async def _mail_registrant(enrollment: Enrollment, template: str, **context: Any) -> None:
+    session = enrollment.session
+    await queue_mail(
+        enrollment.registrant_email,
+        template,
+        await _language_of(enrollment.registrant_email),
+        reference=enrollment.reference,
+        course=session.course.title,
+        starts_on=session.starts_on.isoformat(),
+        city=session.city,
+        seats=enrollment.seats,
+        **context,
+    )
+
+
+async def _visible(policy: Policy, viewer: Viewer, enrollment_id: int) -> Enrollment:
+    """The enrollment if the viewer may read it, with its session and course; else NOT_FOUND."""
+    row = (
+        await history.visible_enrollments(policy, viewer)
+        .filter(id=enrollment_id)
+        .select_related("session__course")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Enrollment")
+    return row
+
+
+def _check_move(enrollment: Enrollment, to: EnrollmentStatus) -> None:
+    current = EnrollmentStatus(enrollment.status)
+    if to not in TRANSITIONS[current]:
+        raise Conflict(
+            f"This enrollment is {current.value}: it cannot become {to.value}.",
+            currentStatus=current.value,
+            reason="ILLEGAL_STATUS_CHANGE",
+        )
+
+
+def _require(policy: Policy, viewer: Viewer, action: str, resource: Any, message: str) -> None:
+    if not policy.is_allowed(viewer, action, resource):
+        raise Forbidden(message)
+
+
+async def _current_status(enrollment_id: int) -> str | None:
+    return await Enrollment.filter(id=enrollment_id).values_list("status", flat=True).first()  # type: ignore[return-value]
+
+
+async def _move(
+    enrollment: Enrollment,
+    to: EnrollmentStatus,
+    actor: Actor,
+    action: str,
+    *,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    **changes: Any,
+) -> None:
+    """Compare-and-set the status (call inside a transaction): UPDATE ... WHERE status is
+    still the one read. 0 rows means someone moved it meanwhile: CONFLICT."""
+    before = enrollment.status
+    moved = await Enrollment.filter(id=enrollment.id, status=before).update(
+        status=to.value, updated_at=now, **changes
+    )
+    if not moved:
+        current = await _current_status(enrollment.id)
+        raise Conflict(
+            f"This enrollment was changed meanwhile: it is now {current}.",
+            currentStatus=current,
+            reason="STATUS_CHANGED",
+        )
+    await audit.record(
+        action,
+        actor=actor.account,
+        target_type="Enrollment",
+        target_id=enrollment.id,
+        establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+        before={"status": before},
+        after={"status": to.value, "at": now.isoformat(), **(details or {})},
+        client_address=actor.client_address,
+    )
+    enrollment.status = to.value
+
+
+async def _lock_establishment(establishment_id: int) -> None:
+    """Serialize first enrollments of an establishment until the transaction ends
+    (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a no-op UPDATE takes the write lock)."""
+    if connections.get("default").capabilities.dialect == "postgres":
+        await Establishment.select_for_update().get(id=establishment_id)
+    else:
+        await Establishment.filter(id=establishment_id).update(name=F("name"))
+
+
+async def _take_seats(session_id: int, seats: int) -> None:
+    """Book seats with one conditional UPDATE: never more than the capacity, even under
+    concurrent bookings. CONFLICT when not enough seats are left."""
+    taken = await CourseSession.filter(
+        id=session_id, seats_booked__lte=F("capacity") - seats
+    ).update(seats_booked=F("seats_booked") + seats)
+    if not taken:
+        row = await CourseSession.filter(id=session_id).values("capacity", "seats_booked")
+        left = max(row[0]["capacity"] - row[0]["seats_booked"], 0) if row else 0
+        raise Conflict(
+            f"Only {left} seat(s) left on this session.", seatsLeft=left, reason="NOT_ENOUGH_SEATS"
+        )
+
+
+async def _release_seats(session_id: int, seats: int) -> None:
+    await CourseSession.filter(id=session_id, seats_booked__gte=seats).update(
+        seats_booked=F("seats_booked") - seats
+    )
+
+
+async def _make_first_registrant_admin(
+    account: Account, establishment: Establishment, actor: Actor
+) -> bool:
+    """Rule 9: the account that placed the first enrollment of an establishment becomes its
+    admin (an existing standard access is raised). Returns whether anything changed."""
+    access = await Access.get_or_none(account_id=account.id, establishment_id=establishment.id)
+    if access is not None and access.role == AccessRole.ADMIN.value:
+        return False
+    before = None
+    if access is None:
+        access = await Access.create(
+            account=account,
+            establishment=establishment,
+            role=AccessRole.ADMIN.value,
+            document_kinds=[],
+        )
+    else:
+        before = {"role": access.role, "documentKinds": access.document_kinds}
+        access.role = AccessRole.ADMIN.value
+        access.document_kinds = []
+        await access.save(update_fields=["role", "document_kinds", "updated_at"])
+    await audit.record(
+        "access.granted_first_enrollment",
+        actor=actor.account,
+        target_type="Access",
+        target_id=access.id,
+        establishment_id=establishment.id,
+        before=before,
+        after={"account": account.email, "role": AccessRole.ADMIN.value},
+        client_address=actor.client_address,
+    )
+    return True
+
+
+async def _session(session_id: int, now: datetime) -> CourseSession:
+    session = await CourseSession.filter(id=session_id).select_related("course").first()
+    if session is None:
+        raise NotFound("Session")
+    if session.starts_on <= now.astimezone(PARIS).date():
+        raise BadUserInput("This session has already started.", field="sessionId")
+    return session
+
+
+async def _book(
+    *,
+    session: CourseSession,
+    establishment: Establishment | None,
+    trainees: list[TraineeInput],
+    registrant_email: str,
+    registrant_name: str,
+    channel: Channel,
+    placed_by: Account,
+    admin_candidate: Account | None,
+    actor: Actor,
+    now: datetime,
+    reference: str,
+) -> tuple[Enrollment, bool]:
+    """Book the seats and write the enrollment. Call inside a transaction."""
+    if establishment is not None:
+        await _lock_establishment(establishment.id)
+    seats = len(trainees)
+    await _take_seats(session.id, seats)
+    first_of_establishment = (
+        establishment is not None
+        and not await Enrollment.filter(establishment_id=establishment.id).exists()
+    )
+    discount = await pricing.framework_discount(
+        establishment.company_id if establishment is not None else None  # type: ignore[attr-defined]
+    )
+    list_total = pricing.money(session.course.list_price * seats)
+    enrollment = await Enrollment.create(
+        reference=reference,
+        session=session,
+        establishment=establishment,
+        placed_by=placed_by,
+        registrant_email=registrant_email,
+        registrant_name=registrant_name,
+        channel=channel.value,
+        status=S.PENDING_VALIDATION.value,
+        seats=seats,
+        list_price_total=list_total,
+        net_price_total=pricing.discounted(list_total, discount.percent),
+        discount_source=discount.source.value,
+        booked_at=now,
+        expected_validation_by=add_business_hours(now, VALIDATION_BUSINESS_HOURS),
+    )
+    await Trainee.bulk_create(
+        [
+            Trainee(
+                enrollment=enrollment,
+                first_name=t.first_name,
+                last_name=t.last_name,
+                email=t.email,
+            )
+            for t in trainees
+        ]
+    )
+    await audit.record(
+        "enrollment.booked",
+        actor=actor.account,
+        target_type="Enrollment",
+        target_id=enrollment.id,
+        establishment_id=establishment.id if establishment is not None else None,
+        after={
+            "status": S.PENDING_VALIDATION.value,
+            "channel": channel.value,
+            "seats": seats,
+            "registrantEmail": registrant_email,
+            "sessionId": session.id,
+        },
+        client_address=actor.client_address,
+    )
+    became_admin = False
+    if first_of_establishment and admin_candidate is not None and establishment is not None:
+        became_admin = await _make_first_registrant_admin(admin_candidate, establishment, actor)
+    return enrollment, became_admin
+
+
+async def _establishment_for_enroll(
+    policy: Policy, viewer: Viewer, establishment_id: int
+) -> Establishment:
+    """The establishment the viewer may enrol for. One they may not even see is NOT_FOUND."""
+    establishment = await Establishment.get_or_none(id=establishment_id)
+    if establishment is None:
+        raise NotFound("Establishment")
+    if not policy.is_allowed(viewer, "enroll", establishment):
+        if policy.is_allowed(viewer, "read", establishment):
+            raise Forbidden("You may not enrol people for this establishment.")
+        raise NotFound("Establishment")
+    return establishment
+
+
+# --- booking ----------------------------------------------------------------------------
+
+
+async def enroll(
+    policy: Policy, actor: Actor, request: EnrollmentRequest, *, now: datetime | None = None
+) -> Booking:
+    """Place a booking request online (channel WEB, status PENDING_VALIDATION).
+
+    Seats are taken in the same transaction as the enrollment is written. The price is the
+    list price less the company's framework discount when it is in force (rule 10), never a
+    loyalty discount (rule 11). The first enrollment of an establishment makes the person
+    who placed it its admin (rule 9).
+    """
+    now = _now(now)
+    viewer = actor.viewer
+    trainees = _clean_trainees(request.trainees)
+    registrant_email = (
+        normalize_email(request.registrant_email, field="registrantEmail")
+        if request.registrant_email and request.registrant_email.strip()
+        else actor.account.email
+    )
+    registrant_name = _text(
+        request.registrant_name or actor.account.full_name, "registrantName", required=False
+    )
+    establishment = None
+    if request.establishment_id is not None:
+        establishment = await _establishment_for_enroll(policy, viewer, request.establishment_id)
+    else:
+        _require(
+            policy, viewer, "enroll_as_individual", viewer, "You may not enrol as an individual."
+        )
+    session = await _session(request.session_id, now)
+    async with in_transaction():
+        enrollment, became_admin = await _book(
+            session=session,
+            establishment=establishment,
+            trainees=trainees,
+            registrant_email=registrant_email,
+            registrant_name=registrant_name,
+            channel=Channel.WEB,
+            placed_by=actor.account,
+            admin_candidate=actor.account,
+            actor=actor,
+            now=now,
+            reference=_new_reference(),
+        )
+    return Booking(
+        enrollment=enrollment,
+        in_registrant_history=registrant_email == actor.account.email,
+        became_admin=became_admin,
+    )
+
+
+async def record_offline_enrollment(
+    policy: Policy, actor: Actor, request: OfflineEnrollmentRequest, *, now: datetime | None = None
+) -> Booking:
+    """Staff record an order taken by phone or e-mail (rule 2). The registrant's account is
+    created when unknown and receives a one-time link to choose a password."""
+    now = _now(now)
+    _require(
+        policy,
+        actor.viewer,
+        "record_offline_enrollment",
+        actor.viewer,
+        "Only staff record phone and e-mail orders.",
+    )
+    if request.channel == Channel.WEB:
+        raise BadUserInput("An offline order comes by PHONE or EMAIL.", field="channel")
+    trainees = _clean_trainees(request.trainees)
+    registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
+    registrant_name = _text(request.registrant_name, "registrantName", required=True)
+    establishment = None
+    if request.establishment_id is not None:
+        establishment = await Establishment.get_or_none(id=request.establishment_id)
+        if establishment is None:
+            raise NotFound("Establishment")
+    session = await _session(request.session_id, now)
+    reference = _new_reference()
+    how = "par téléphone" if request.channel == Channel.PHONE else "par e-mail"
+    async with in_transaction():
+        account, created = await ensure_account(
+            registrant_email,
+            full_name=registrant_name,
+            kind=AccountKind.COMPANY if establishment is not None else AccountKind.INDIVIDUAL,
+            reason=f"inscription {reference} prise {how}",
+        )
+        if created and establishment is not None:
+            account.company_id = establishment.company_id  # type: ignore[attr-defined]
+            await account.save(update_fields=["company_id", "updated_at"])
+        enrollment, became_admin = await _book(
+            session=session,
+            establishment=establishment,
+            trainees=trainees,
+            registrant_email=registrant_email,
+            registrant_name=registrant_name,
+            channel=request.channel,
+            placed_by=actor.account,
+            admin_candidate=account,
+            actor=actor,
+            now=now,
+            reference=reference,
+        )
+    return Booking(
+        enrollment=enrollment,
+        in_registrant_history=True,
+        became_admin=became_admin,
+        account_created=created,
+    )
+
+
+# --- status moves -----------------------------------------------------------------------
+
+
+async def validate_enrollment(
+    policy: Policy, actor: Actor, enrollment_id: int, *, now: datetime | None = None
+) -> Enrollment:
+    """Staff validate a booking request; the registrant gets the confirmation mail (rule 13)."""
+    now = _now(now)
+    enrollment = await _visible(policy, actor.viewer, enrollment_id)
+    _check_move(enrollment, S.VALIDATED)
+    _require(policy, actor.viewer, "validate", enrollment, "Only staff validate enrollments.")
+    async with in_transaction():
+        await _move(
+            enrollment, S.VALIDATED, actor, "enrollment.validated", now=now, validated_at=now
+        )
+        await _mail_registrant(enrollment, "enrollment_validated")
+    return enrollment
+
+
+async def cancel_enrollment(
+    policy: Policy,
+    actor: Actor,
+    enrollment_id: int,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Cancel an enrollment and free its seats; a mail confirms it (rule 14).
+
+    Customers cancel what was made online and not invoiced yet; staff cancel any enrollment
+    that is not final. Both are decided by the policy. Cancelling twice is CONFLICT.
+    """
+    now = _now(now)
+    enrollment = await _visible(policy, actor.viewer, enrollment_id)
+    _check_move(enrollment, S.CANCELLED)
+    if not (
+        policy.is_allowed(actor.viewer, "cancel", enrollment)
+        or policy.is_allowed(actor.viewer, "staff_cancel", enrollment)
+    ):
+        raise Forbidden(
+            "Only an enrollment made online and not invoiced yet can be cancelled here; "
+            "ask us for the others."
+        )
+    why = _message(reason, "reason")
+    async with in_transaction():
+        await _move(
+            enrollment,
+            S.CANCELLED,
+            actor,
+            "enrollment.cancelled",
+            now=now,
+            details={"reason": why},
+            cancelled_at=now,
+            cancel_reason=why,
+        )
+        await _release_seats(enrollment.session_id, enrollment.seats)  # type: ignore[attr-defined]
+        await _mail_registrant(enrollment, "enrollment_cancelled", reason=why or "-")
+    return enrollment
+
+
+async def record_invoice(
+    policy: Policy,
+    actor: Actor,
+    enrollment_id: int,
+    amount: Decimal,
+    final: bool,
+    *,
+    now: datetime | None = None,
+) -> Invoice:
+    """Staff record an invoice: PARTIALLY_INVOICED, or INVOICED when `final`.
+
+    A loyalty pass of the company valid today is applied here, and only here (rule 11): the
+    invoice shows the discount line.
+    """
+    now = _now(now)
+    enrollment = await _visible(policy, actor.viewer, enrollment_id)
+    target = S.INVOICED if final else S.PARTIALLY_INVOICED
+    _check_move(enrollment, target)
+    _require(policy, actor.viewer, "record_invoice", enrollment, "Only staff record invoices.")
+    try:
+        amount = pricing.money(Decimal(amount))
+    except InvalidOperation:
+        raise BadUserInput("The amount is not a number.", field="amount") from None
+    if not Decimal(0) < amount <= MAX_INVOICE_AMOUNT:
+        raise BadUserInput("The amount must be positive.", field="amount")
+    company_id = None
+    if enrollment.establishment_id is not None:  # type: ignore[attr-defined]
+        company_id = (
+            await Establishment.filter(id=enrollment.establishment_id)  # type: ignore[attr-defined]
+            .values_list("company_id", flat=True)
+            .first()
+        )
+    percent = await pricing.loyalty_discount_percent(company_id, now.astimezone(PARIS).date())  # type: ignore[arg-type]
+    loyalty_amount = pricing.money(amount * percent / pricing.HUNDRED)
+    total = amount - loyalty_amount
+    async with in_transaction():
+        await _move(
+            enrollment,
+            target,
+            actor,
+            "enrollment.invoiced",
+            now=now,
+            details={"amount": str(amount), "total": str(total), "final": final},
+            invoiced_total=F("invoiced_total") + total,
+        )
+        # Numbered after the status UPDATE: it holds the row lock, so concurrent partial
+        # invoices of one enrollment count each other.
+        count = await Invoice.filter(enrollment_id=enrollment.id).count()
+        invoice = await Invoice.create(
+            enrollment=enrollment,
+            number=f"F-{enrollment.reference}-{count + 1}",
+            amount=amount,
+            loyalty_discount_percent=percent,
+            loyalty_discount_amount=loyalty_amount,
+            total=total,
+            is_final=final,
+        )
+        await _mail_registrant(
+            enrollment, "invoice_issued", number=invoice.number, total=str(invoice.total)
+        )
+    return invoice
+
+
+# --- postponements (rule 14) ------------------------------------------------------------
+
+
+async def request_postponement(
+    policy: Policy,
+    actor: Actor,
+    enrollment_id: int,
+    session_id: int,
+    message: str = "",
+    *,
+    now: datetime | None = None,
+) -> PostponementRequest:
+    """Ask staff to move an enrollment to another session of the same course."""
+    now = _now(now)
+    enrollment = await _visible(policy, actor.viewer, enrollment_id)
+    if EnrollmentStatus(enrollment.status) not in POSTPONABLE:
+        raise Conflict(
+            f"This enrollment is {enrollment.status}: it cannot be postponed.",
+            currentStatus=enrollment.status,
+            reason="ILLEGAL_STATUS_CHANGE",
+        )
+    if await PostponementRequest.filter(
+        enrollment_id=enrollment.id, status=RequestStatus.PENDING.value
+    ).exists():
+        raise Conflict(
+            "A postponement request of this enrollment is already waiting for an answer.",
+            currentStatus=enrollment.status,
+            reason="POSTPONEMENT_PENDING",
+        )
+    _require(
+        policy,
+        actor.viewer,
+        "request_postponement",
+        enrollment,
+        "Only the registrant or an admin of the establishment may ask for a postponement.",
+    )
+    target = await _session(session_id, now)
+    if target.course_id != enrollment.session.course_id:  # type: ignore[attr-defined]
+        raise BadUserInput("Choose a session of the same course.", field="sessionId")
+    if target.id == enrollment.session.id:
+        raise BadUserInput("This is already the session booked.", field="sessionId")
+    text = _message(message, "message")
+    async with in_transaction():
+        request = await PostponementRequest.create(
+            enrollment=enrollment,
+            requested_session=target,
+            message=text,
+            requested_by=actor.account,
+        )
+        await audit.record(
+            "enrollment.postponement_requested",
+            actor=actor.account,
+            target_type="Enrollment",
+            target_id=enrollment.id,
+            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            after={"requestId": request.id, "sessionId": target.id, "message": text},
+            client_address=actor.client_address,
+        )
+        await _mail_registrant(
+            enrollment,
+            "postponement_requested",
+            new_starts_on=target.starts_on.isoformat(),
+            new_city=target.city,
+        )
+    return request
+
+
+async def answer_postponement(
+    policy: Policy,
+    actor: Actor,
+    request_id: int,
+    approve: bool,
+    answer: str = "",
+    *,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Staff approve (the enrollment moves to the requested session, seats follow) or decline
+    a postponement request. The registrant is told by mail."""
+    now = _now(now)
+    request = await PostponementRequest.filter(id=request_id).first()
+    if request is None:
+        raise NotFound("Postponement request")
+    try:
+        enrollment = await _visible(policy, actor.viewer, request.enrollment_id)  # type: ignore[attr-defined]
+    except NotFound:
+        raise NotFound("Postponement request") from None
+    if request.status != RequestStatus.PENDING.value:
+        raise Conflict(
+            f"This request was already answered ({request.status}).",
+            currentStatus=request.status,
+            reason="ALREADY_ANSWERED",
+        )
+    if approve and EnrollmentStatus(enrollment.status) not in POSTPONABLE:
+        raise Conflict(
+            f"This enrollment is {enrollment.status}: it cannot be postponed.",
+            currentStatus=enrollment.status,
+            reason="ILLEGAL_STATUS_CHANGE",
+        )
+    _require(
+        policy, actor.viewer, "answer_postponement", enrollment, "Only staff answer these requests."
+    )
+    if approve and request.requested_session_id is None:  # type: ignore[attr-defined]
+        raise BadUserInput("This request names no session to move to.", field="approve")
+    text = _message(answer, "answer")
+    verdict = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    async with in_transaction():
+        answered = await PostponementRequest.filter(
+            id=request.id, status=RequestStatus.PENDING.value
+        ).update(status=verdict.value, answered_at=now, answer=text)
+        if not answered:
+            raise Conflict("This request was answered meanwhile.", reason="ALREADY_ANSWERED")
+        old_session_id = enrollment.session.id
+        if approve:
+            new_session_id = request.requested_session_id  # type: ignore[attr-defined]
+            await _take_seats(new_session_id, enrollment.seats)
+            moved = await Enrollment.filter(
+                id=enrollment.id, session_id=old_session_id, status=enrollment.status
+            ).update(session_id=new_session_id, updated_at=now)
+            if not moved:
+                current = await _current_status(enrollment.id)
+                raise Conflict(
+                    "This enrollment was changed meanwhile.",
+                    currentStatus=current,
+                    reason="STATUS_CHANGED",
+                )
+            await _release_seats(old_session_id, enrollment.seats)
+        await audit.record(
+            "enrollment.postponement_answered",
+            actor=actor.account,
+            target_type="Enrollment",
+            target_id=enrollment.id,
+            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            before={"sessionId": old_session_id},
+            after={
+                "requestId": request.id,
+                "decision": verdict.value,
+                "sessionId": request.requested_session_id if approve else old_session_id,  # type: ignore[attr-defined]
+            },
+            client_address=actor.client_address,
+        )
+        enrollment = (
+            await Enrollment.filter(id=enrollment.id).select_related("session__course").get()
+        )
+        await _mail_registrant(
+            enrollment,
+            "postponement_answered",
+            decision_fr="acceptée" if approve else "refusée",
+            decision_en="approved" if approve else "declined",
+            answer=text or "-",
+        )
+    return enrollment
+
+
+# --- lists for the schema ---------------------------------------------------------------
+
+
+async def overdue_validations(
+    policy: Policy, viewer: Viewer, *, now: datetime | None = None, limit: int = 200
+) -> history.HistoryPage:
+    """Booking requests still waiting past their validation deadline, the most late first
+    (rule 13). Staff only (policy). One query, plus the document kinds computed in SQL."""
+    now = _now(now)
+    _require(policy, viewer, "overdue_validations", viewer, "Only staff see overdue validations.")
+    annotations, always = history._kind_annotations(policy, viewer)
+    rows = (
+        await history.visible_enrollments(policy, viewer)
+        .filter(status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now)
+        .annotate(**annotations)
+        .select_related("session__course")
+        .order_by("expected_validation_by", "id")
+        .limit(limit)
+    )
+    return history.HistoryPage(
+        enrollments=rows,
+        total_count=len(rows),
+        has_next_page=False,
+        visible_kinds={row.id: history._row_kinds(row, always) for row in rows},
+    )
+
+
+async def pending_postponements_of(
+    enrollment_ids: Sequence[int],
+) -> dict[int, PostponementRequest | None]:
+    """The request waiting for an answer, per enrollment the caller may already read, in one
+    query."""
+    found: dict[int, PostponementRequest | None] = {i: None for i in enrollment_ids}
+    if not enrollment_ids:
+        return found
+    rows = await (
+        PostponementRequest.filter(
+            enrollment_id__in=list(enrollment_ids), status=RequestStatus.PENDING.value
+        )
+        .select_related("requested_session")
+        .order_by("id")
+    )
+    for row in rows:
+        found[row.enrollment_id] = row  # type: ignore[attr-defined]
+    return found
+
+
+async def invoices_of(enrollment_ids: Sequence[int]) -> dict[int, list[Invoice]]:
+    """Invoices of enrollments the caller may already read, oldest first, in one query."""
+    grouped: dict[int, list[Invoice]] = {i: [] for i in enrollment_ids}
+    if not enrollment_ids:
+        return grouped
+    for row in await Invoice.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
+        grouped[row.enrollment_id].append(row)  # type: ignore[attr-defined]
+    return grouped

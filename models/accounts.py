@@ -17,6 +17,9 @@ class Account(Model):
     full_name = fields.CharField(max_length=200, default="")
     phone = fields.CharField(max_length=40, default="")
     language = fields.CharField(max_length=2, default=Language.FR.value)
+    # When the person proved they receive mail at `email` (an e-mailed link). Until then
+    # the history matched by e-mail stays hidden (rule 4).
+    email_verified_at = fields.DatetimeField(null=True)
     is_staff = fields.BooleanField(default=False)
     is_training_manager = fields.BooleanField(default=False)
     company = fields.ForeignKeyField(
@@ -52,6 +55,9 @@ class OneTimeToken(Model):
     id = fields.IntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="one_time_tokens")
     purpose = fields.CharField(max_length=32)
+    # Also e-mail verification and e-mail change links, which prove an address: the
+    # address they were mailed to (the login e-mail, or the new one of a pending change).
+    email = fields.CharField(max_length=254, null=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()

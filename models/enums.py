@@ -66,6 +66,8 @@ class TokenPurpose(StrEnum):
 
     RESET_PASSWORD = "RESET_PASSWORD"
     SET_PASSWORD = "SET_PASSWORD"
+    VERIFY_EMAIL = "VERIFY_EMAIL"
+    CONFIRM_EMAIL_CHANGE = "CONFIRM_EMAIL_CHANGE"
 
 
 class DiscountSource(StrEnum):

@@ -38,13 +38,16 @@ async def account(
     *,
     is_staff: bool = False,
     kind: AccountKind = AccountKind.COMPANY,
+    verified: bool = True,
     **fields: Any,
 ) -> Account:
-    """An account whose password is `PASSWORD`."""
+    """An account whose password is `PASSWORD`. `verified` (the default): its owner proved
+    they receive mail at its address, so it sees the history of that address (rule 4)."""
     number = next(_sequence)
     return await Account.create(
         email=(email or f"person{number}@example.com").lower(),
         password_hash=_password_hash(),
+        email_verified_at=datetime.now(UTC) if verified else None,
         is_staff=is_staff,
         kind=kind.value,
         full_name=fields.pop("full_name", f"Person {number}"),

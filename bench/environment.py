@@ -1,0 +1,24 @@
+"""Point the settings at a throw-away directory before anything reads them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def prepare(directory: Path | None = None) -> Path:
+    """Create (or reuse) the bench directory and set the environment the settings read."""
+    directory = directory or Path(tempfile.mkdtemp(prefix="espace-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite://{directory / 'bench.sqlite3'}"
+    os.environ["ENVIRONMENT"] = "dev"
+    os.environ["SECRET_KEY"] = "bench-secret-key-not-for-production"
+    os.environ["DOCUMENTS_DIR"] = str(directory / "documents")
+    os.environ["MAIL_DIR"] = str(directory / "mail")
+    os.environ.pop("SMTP_HOST", None)
+    os.environ.pop("REDIS_URL", None)
+    from settings import get_settings
+
+    get_settings.cache_clear()
+    return directory

@@ -1,0 +1,177 @@
+"""The enrollment history costs a fixed number of SQL queries and Oso calls, whatever the page
+size (issue 8). A regression here (a query per row, a policy call per row) fails CI long
+before anyone notices a slow dashboard. Counts, never timings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from models.documents import Document
+from models.enrollments import Enrollment
+from models.enums import AccessRole, DocumentKind
+from policies.engine import Policy
+from settings import get_settings
+from tests import factories
+from tests.graphql import gql
+
+QUERY = """
+query Page($first: Int) {
+  enrollments(first: $first) {
+    totalCount
+    edges { node {
+      id reference status channel registrantEmail registrantName establishmentId seats
+      listPriceTotal netPriceTotal discountSource invoicedTotal bookedAt expectedValidationBy
+      validatedAt cancelledAt cancelReason courseCode courseTitle
+      documents { id kind }
+      visibleDocumentKinds
+      trainingAgreement { id }
+    } }
+  }
+}
+"""
+
+MAX_RESOLVER_QUERIES = 4
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith(("Created connection", "Closed connection")):
+            self.statements.append(message)
+
+
+@contextmanager
+def counting_sql() -> Iterator[_Counter]:
+    """Every SQL statement Tortoise sends while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+    counter = _Counter()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+async def _history(site: Any, rows: int) -> None:
+    """`rows` enrollments of `site`, each with all eight documents, in a few bulk inserts."""
+    session = await factories.course_session()
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    await Enrollment.bulk_create(
+        [
+            Enrollment(
+                reference=f"QC-{n:05d}",
+                session=session,
+                establishment=site,
+                registrant_email=f"buyer{n % 7}@example.com",
+                channel="WEB",
+                status="VALIDATED",
+                seats=1,
+                list_price_total=Decimal("900.00"),
+                net_price_total=Decimal("900.00"),
+                booked_at=start + timedelta(hours=n),
+                expected_validation_by=start + timedelta(hours=n + 24),
+            )
+            for n in range(rows)
+        ],
+        batch_size=500,
+    )
+    ids = await Enrollment.filter(establishment=site).values_list("id", flat=True)
+    await Document.bulk_create(
+        [
+            Document(
+                enrollment_id=i,
+                kind=kind.value,
+                filename=f"{i}-{kind.value.lower()}.pdf",
+                size=100,
+                checksum="0" * 64,
+            )
+            for i in ids
+            for kind in DocumentKind
+        ],
+        batch_size=1000,
+    )
+
+
+async def _costs(token: str, first: int) -> tuple[int, int, dict[str, Any]]:
+    """(SQL queries run by the resolvers, Oso engine calls, data) of one page request, on an
+    app with a fresh policy so that nothing is served from a previous request's cache."""
+    from server import create_app
+
+    policy = Policy()
+    app = create_app(get_settings(), policy, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with counting_sql() as lookup:  # the session and viewer lookup every request pays
+            assert (await gql(client, "{ __typename }", token=token)).ok()
+        with counting_sql() as sql:
+            result = await gql(client, QUERY, {"first": first}, token=token)
+    data = result.ok()
+    return len(sql.statements) - len(lookup.statements), policy.calls, data
+
+
+@pytest.mark.parametrize("role", [AccessRole.ADMIN, AccessRole.STANDARD])
+async def test_a_page_costs_the_same_queries_and_policy_calls_at_any_size(
+    role: AccessRole,
+) -> None:
+    site = await factories.establishment(name="Acme Paris")
+    viewer = await factories.account("claire@acme.example")
+    kinds = [DocumentKind.INVOICE_COPY, DocumentKind.TRAINING_AGREEMENT]
+    await factories.access(viewer, site, role, kinds=kinds)
+    await _history(site, 1000)
+    token = await factories.token_for(viewer)
+
+    costs = {}
+    for first in (10, 100, 1000):
+        sql, oso, data = await _costs(token, first)
+        page = data["enrollments"]
+        assert page["totalCount"] == 1000
+        assert len(page["edges"]) == first
+        node = page["edges"][0]["node"]
+        expected = 8 if role == AccessRole.ADMIN else 2
+        assert len(node["documents"]) == expected
+        assert node["trainingAgreement"] is not None
+        costs[first] = (sql, oso)
+
+    assert costs[10] == costs[100] == costs[1000], costs
+    sql, oso = costs[10]
+    assert 1 <= sql <= MAX_RESOLVER_QUERIES, costs
+    assert oso >= 1, costs  # the policy really was asked (fresh engine, cold cache)
+
+
+async def test_a_warm_policy_answers_pages_without_asking_oso_again() -> None:
+    from server import create_app
+
+    site = await factories.establishment()
+    samuel = await factories.account("samuel@acme.example")
+    await factories.access(samuel, site, AccessRole.STANDARD, kinds=[DocumentKind.EVALUATION])
+    await _history(site, 30)
+    token = await factories.token_for(samuel)
+    policy = Policy()
+    app = create_app(get_settings(), policy, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await gql(client, QUERY, {"first": 20}, token=token)).ok()
+        cold = policy.calls
+        data = (await gql(client, QUERY, {"first": 20}, token=token)).ok()
+    assert cold >= 1
+    # Only the page-size check of the viewer itself (`export_enrollments`) may run again.
+    assert policy.calls - cold <= 1
+    assert [d["kind"] for d in data["enrollments"]["edges"][0]["node"]["documents"]] == [
+        "EVALUATION"
+    ]

@@ -161,7 +161,7 @@ def _new_reference() -> str:
 
 async def _language_of(email: str) -> str:
     """The language of the account with this e-mail, French when there is none."""
-    language = await Account.filter(email=email).values_list("language", flat=True).first()
+    language = await Account.filter(email=email).first().values_list("language", flat=True)
     return str(language or "fr")
 
 
@@ -209,7 +209,7 @@ def _require(policy: Policy, viewer: Viewer, action: str, resource: Any, message
 
 
 async def _current_status(enrollment_id: int) -> str | None:
-    return await Enrollment.filter(id=enrollment_id).values_list("status", flat=True).first()  # type: ignore[return-value]
+    return await Enrollment.filter(id=enrollment_id).first().values_list("status", flat=True)  # type: ignore[return-value]
 
 
 async def _move(
@@ -608,8 +608,8 @@ async def record_invoice(
     if enrollment.establishment_id is not None:  # type: ignore[attr-defined]
         company_id = (
             await Establishment.filter(id=enrollment.establishment_id)  # type: ignore[attr-defined]
-            .values_list("company_id", flat=True)
             .first()
+            .values_list("company_id", flat=True)
         )
     percent = await pricing.loyalty_discount_percent(company_id, now.astimezone(PARIS).date())  # type: ignore[arg-type]
     loyalty_amount = pricing.money(amount * percent / pricing.HUNDRED)

@@ -6,6 +6,7 @@ A case file (`policies/cases/*.yaml`) may hold three sections, shared by all fil
 personas:          # who asks
   claire:
     email: claire.admin@acme.example
+    verified: true             # proved her e-mail (the default); false: history hidden
     accesses:
       - {establishment: acme-paris, role: ADMIN}
 resources:         # what they ask about (a type and its attributes)
@@ -300,9 +301,20 @@ class World:
 
     def viewer(self, persona: Any) -> Viewer:
         name, spec = self.persona_spec(persona)
-        unknown = set(spec) - {"id", "email", "staff", "company", "accesses", "__line__"}
+        unknown = set(spec) - {
+            "id",
+            "email",
+            "verified",
+            "staff",
+            "company",
+            "accesses",
+            "__line__",
+        }
         if unknown:
             raise CaseError(f"unknown persona key(s) {', '.join(sorted(unknown))}")
+        verified = spec.get("verified", True)
+        if not isinstance(verified, bool):
+            raise CaseError(f"a persona's verified is true or false, not {verified!r}")
         persona_id = self.persona_id(persona)
         grants = []
         for number, access in enumerate(spec.get("accesses") or [], start=1):
@@ -323,6 +335,8 @@ class World:
         return Viewer(
             id=persona_id,
             email=str(spec.get("email") or f"{name or 'someone'}@cases.example").lower(),
+            # A persona proved its e-mail unless it says `verified: false` (rule 4).
+            email_verified=verified,
             is_staff=bool(spec.get("staff", False)),
             accesses=grants,
             company_id=None if company is None else self._ref_id(company),

@@ -24,6 +24,13 @@ has_standard_access_to_kind(viewer: Viewer, establishment_id, kind) if
   grant.role = "STANDARD" and
   kind in grant.document_kinds;
 
+# A viewer is the registrant of an enrollment when the e-mail recorded on the enrollment
+# is their login e-mail, and they proved that address is theirs by following a link we
+# e-mailed to it. Until then, anyone could have typed that address. (Rules 4 and 5)
+is_registrant_of(viewer: Viewer, enrollment: Enrollment) if
+  viewer.email_verified = true and
+  enrollment.registrant_email = viewer.email;
+
 # Staff are the training organisation's back office.
 is_staff(viewer: Viewer) if
   viewer.is_staff = true;

@@ -5,7 +5,7 @@
 
 # Rule 4: the registrant sees every document of their own enrollments.
 allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, _kind: String) if
-  enrollment.registrant_email = viewer.email;
+  is_registrant_of(viewer, enrollment);
 
 # Rule 6: an admin sees every document of the establishment's enrollments.
 allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, _kind: String) if

@@ -62,12 +62,16 @@ class Viewer:
     is_staff: bool = False
     accesses: list[Grant] = field(default_factory=list)
     company_id: int | None = None
+    # True once the person proved they receive mail at `email`: only then does the
+    # history matched by that e-mail belong to them (rules 4 and 5).
+    email_verified: bool = False
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Everything the policy can read of the viewer, as a hashable key."""
         return (
             self.id,
             self.email,
+            self.email_verified,
             self.is_staff,
             self.company_id,
             tuple(

@@ -1,9 +1,9 @@
 # Enrollments (orders) and the documents each viewer may see on them.
 
 # Rule 4 and 5: every account sees the enrollments whose registrant e-mail is its
-# login e-mail.
+# login e-mail, once it proved that e-mail is its own (see is_registrant_of).
 allow(viewer: Viewer, "read", enrollment: Enrollment) if
-  enrollment.registrant_email = viewer.email;
+  is_registrant_of(viewer, enrollment);
 
 # Rule 6 and 7: admins and standard users see the whole history of their establishment.
 allow(viewer: Viewer, "read", enrollment: Enrollment) if
@@ -16,7 +16,7 @@ allow(viewer: Viewer, "read", _enrollment: Enrollment) if
 # Rule 14: an enrollment made online can be cancelled from the customer space by its
 # registrant, until it is invoiced.
 allow(viewer: Viewer, "cancel", enrollment: Enrollment) if
-  enrollment.registrant_email = viewer.email and
+  is_registrant_of(viewer, enrollment) and
   cancellable_online(enrollment);
 
 # Rule 14 and 6: an admin of the establishment can cancel it too.
@@ -31,7 +31,7 @@ cancellable_online(enrollment: Enrollment) if
 
 # Rule 14: a postponement is a request that staff handle; whoever may cancel may ask.
 allow(viewer: Viewer, "request_postponement", enrollment: Enrollment) if
-  enrollment.registrant_email = viewer.email or
+  is_registrant_of(viewer, enrollment) or
   is_admin_of(viewer, enrollment.establishment_id);
 
 # Rule 13: staff validate, invoice and attach documents.

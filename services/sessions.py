@@ -76,13 +76,15 @@ async def end_other_sessions(account_id: int, keep_token: str | None = None) -> 
 
 
 async def viewer_for_account(account: Account) -> Viewer:
-    """The policy's view of an account: its identity, staff flag and accesses."""
+    """The policy's view of an account: its identity, whether its e-mail is verified, its
+    staff flag and its accesses."""
     rows = await Access.filter(account_id=account.id).values(
         "id", "establishment_id", "role", "document_kinds"
     )
     return Viewer(
         id=account.id,
         email=account.email,
+        email_verified=account.email_verified_at is not None,
         is_staff=account.is_staff,
         company_id=account.company_id,  # type: ignore[attr-defined]
         accesses=[

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from models.catalog import Course, CourseSession
+from models.companies import FrameworkAgreement
 from schema.context import Context, Info
 from schema.ids import parse_id
 from schema.scalars import DiscountSource
@@ -120,6 +121,61 @@ class CourseType:
             list_price=course.list_price,
             sessions=[CourseSessionType.from_model(s) for s in sessions],
         )
+
+
+@strawberry.type(
+    name="FrameworkAgreement",
+    description="Negotiated discount of a company (rule 10). Changes wait in "
+    "`pendingDiscountPercent` until the weekend price update applies them.",
+)
+class FrameworkAgreementType:
+    reference: str = strawberry.field(description="Reference of the agreement.")
+    discount_percent: Decimal = strawberry.field(description="Discount customers see now.")
+    pending_discount_percent: Decimal | None = strawberry.field(
+        description="Discount waiting for the next weekend price update, if any."
+    )
+    pending_since: datetime.datetime | None = strawberry.field(
+        description="When the pending change was recorded."
+    )
+    prices_updated_at: datetime.datetime | None = strawberry.field(
+        description="When prices last changed."
+    )
+
+    @classmethod
+    def from_model(cls, row: FrameworkAgreement) -> FrameworkAgreementType:
+        return cls(
+            reference=row.reference,
+            discount_percent=row.discount_percent,
+            pending_discount_percent=row.pending_discount_percent,
+            pending_since=row.pending_since,
+            prices_updated_at=row.prices_updated_at,
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Staff: change the discount of a company's framework agreement. Customers "
+        "see it after the next weekend price update (`espace apply-price-updates`)."
+    )
+    async def queue_framework_agreement_change(
+        self,
+        info: Info,
+        company_id: Annotated[strawberry.ID, strawberry.argument(description="The company.")],
+        discount_percent: Annotated[
+            Decimal, strawberry.argument(description="New discount, in percent (0 to 100).")
+        ],
+    ) -> FrameworkAgreementType:
+        context = info.context
+        agreement = await pricing.change_agreement(
+            context.policy,
+            context.require_viewer(),
+            context.require_account(),
+            parse_id(company_id, "companyId"),
+            discount_percent,
+            now=datetime.datetime.now(datetime.UTC),
+        )
+        return FrameworkAgreementType.from_model(agreement)
 
 
 @strawberry.type

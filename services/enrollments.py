@@ -599,11 +599,14 @@ async def record_invoice(
     _check_move(enrollment, target)
     _require(policy, actor.viewer, "record_invoice", enrollment, "Only staff record invoices.")
     try:
-        amount = pricing.money(Decimal(amount))
+        amount = Decimal(amount)
     except InvalidOperation:
         raise BadUserInput("The amount is not a number.", field="amount") from None
-    if not Decimal(0) < amount <= MAX_INVOICE_AMOUNT:
-        raise BadUserInput("The amount must be positive.", field="amount")
+    if not amount.is_finite() or not Decimal(0) < pricing.money(amount) <= MAX_INVOICE_AMOUNT:
+        raise BadUserInput(
+            f"The amount must be between 0.01 and {MAX_INVOICE_AMOUNT}.", field="amount"
+        )
+    amount = pricing.money(amount)
     company_id = None
     if enrollment.establishment_id is not None:  # type: ignore[attr-defined]
         company_id = (

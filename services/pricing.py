@@ -21,9 +21,10 @@ from models.accounts import Account
 from models.companies import FrameworkAgreement, LoyaltyPass
 from models.enrollments import Enrollment
 from models.enums import DiscountSource
+from policies.engine import Policy, Viewer
 from services import audit
 from services.business_hours import PARIS
-from services.errors import BadUserInput, NotFound
+from services.errors import BadUserInput, Forbidden, NotFound
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -115,7 +116,7 @@ async def queue_agreement_change(
 ) -> FrameworkAgreement:
     """Record a new discount for a company's agreement. Customers see it only after the
     next weekend price update (`apply_price_updates`)."""
-    if not Decimal(0) <= discount_percent <= HUNDRED:
+    if not discount_percent.is_finite() or not Decimal(0) <= discount_percent <= HUNDRED:
         raise BadUserInput("A discount is between 0 and 100 %.", field="discountPercent")
     async with in_transaction():
         agreement = await FrameworkAgreement.filter(company_id=company_id).first()
@@ -135,6 +136,21 @@ async def queue_agreement_change(
             after={"pendingDiscountPercent": _text(discount_percent)},
         )
     return agreement
+
+
+async def change_agreement(
+    policy: Policy,
+    viewer: Viewer,
+    account: Account,
+    company_id: int,
+    discount_percent: Decimal,
+    *,
+    now: datetime,
+) -> FrameworkAgreement:
+    """Staff queue a new discount for a company's agreement (decided by the policy)."""
+    if not policy.is_allowed(viewer, "update_framework_agreement", viewer):
+        raise Forbidden("Only staff change framework agreements.")
+    return await queue_agreement_change(company_id, discount_percent, actor=account, now=now)
 
 
 @dataclass

@@ -228,3 +228,38 @@ async def test_the_command_applies_queued_changes_with_now():
     assert process.returncode == 0, err.decode()
     assert "AC-ACME: discount now 18.00 %" in out.decode()
     assert (await FrameworkAgreement.get(id=agreement.id)).discount_percent == Decimal("18.00")
+
+
+async def test_staff_queue_an_agreement_change_that_waits_for_the_weekend(client):
+    _, paris, remi = await _company_with_registrant("Acme", "remi@acme.example")
+    agreement = await _acme_agreement("15.00")
+    session = await factories.course_session(price="1000.00", code="PRICED")
+    validated = await factories.enrollment(
+        registrant_email="remi@acme.example",
+        site=paris,
+        status=EnrollmentStatus.VALIDATED,
+        session=session,
+    )
+    validated.validated_at = WEDNESDAY
+    await validated.save()
+    sophie = await factories.token_for(await factories.account(is_staff=True))
+    change = """
+    mutation($company: ID!, $percent: Decimal!) {
+      queueFrameworkAgreementChange(companyId: $company, discountPercent: $percent) {
+        reference discountPercent pendingDiscountPercent
+      }
+    }
+    """
+    variables = {"company": str(agreement.company_id), "percent": "25"}  # type: ignore[attr-defined]
+    assert (await gql(client, change, variables, remi)).codes == ["FORBIDDEN"]
+    bad = await gql(client, change, {**variables, "percent": "140"}, sophie)
+    assert bad.codes == ["BAD_USER_INPUT"]
+    queued = (await gql(client, change, variables, sophie)).ok()["queueFrameworkAgreementChange"]
+    assert queued == {
+        "reference": "AC-ACME",
+        "discountPercent": "15.00",
+        "pendingDiscountPercent": "25",
+    }
+    assert (await _price(client, remi))["netPrice"] == "850.00"
+    await pricing.apply_price_updates(now=SATURDAY_IN_PARIS)
+    assert (await _price(client, remi))["netPrice"] == "750.00"

@@ -6,10 +6,32 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from commands import access, accounts, database, documents, mail, policy, pricing, schema_sdl, serve
+from commands import (
+    access,
+    accounts,
+    database,
+    documents,
+    enrollments,
+    mail,
+    policy,
+    pricing,
+    schema_sdl,
+    serve,
+)
 
 # Modules with a `register(subparsers)` function, in the order `espace --help` lists them.
-MODULES = [serve, database, accounts, access, mail, documents, schema_sdl, policy, pricing]
+MODULES = [
+    serve,
+    database,
+    accounts,
+    access,
+    mail,
+    documents,
+    schema_sdl,
+    policy,
+    pricing,
+    enrollments,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

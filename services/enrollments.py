@@ -825,6 +825,16 @@ async def overdue_validations(
     )
 
 
+async def overdue_rows(*, now: datetime, limit: int = 1000) -> list[Enrollment]:
+    """Every overdue booking request, for the operators' command line (no viewer: the
+    command runs with the server's own rights)."""
+    return (
+        await Enrollment.filter(status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now)
+        .order_by("expected_validation_by", "id")
+        .limit(limit)
+    )
+
+
 async def pending_postponements_of(
     enrollment_ids: Sequence[int],
 ) -> dict[int, PostponementRequest | None]:

@@ -7,9 +7,13 @@ but no access. Bruno works for Boréal, another company. Inès is an individual.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from models.access import Access
 from models.accounts import Account
@@ -26,6 +30,7 @@ from services.sessions import viewer_for_account
 from tests import factories
 from tests.graphql import GraphQLResult, gql
 
+REPOSITORY = Path(__file__).resolve().parent.parent
 ENROLL = """
 mutation($input: EnrollInput!) {
   enroll(input: $input) {
@@ -437,3 +442,28 @@ async def test_enroll_service_sets_the_validation_deadline_on_a_fixed_clock(poli
     row = await Enrollment.get(id=booking.enrollment.id)
     assert row.expected_validation_by == datetime(2026, 11, 23, 16, 30, tzinfo=PARIS)
     assert row.net_price_total == Decimal("1200.00")
+
+
+async def test_the_overdue_validations_command_lists_late_requests():
+    site = await factories.establishment()
+    late = await factories.enrollment(
+        registrant_email="remi@acme.example",
+        site=site,
+        booked_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+    )
+    await factories.enrollment(registrant_email="remi@acme.example", site=site)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from commands import main; main()",
+        "overdue-validations",
+        cwd=REPOSITORY,
+        env=dict(os.environ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith(f"{late.reference}  due 2026-01-06 09:00 UTC")
+    assert lines[-1] == "1 overdue validation(s)."

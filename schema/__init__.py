@@ -8,11 +8,13 @@ from types import ModuleType
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
+from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
 MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents, access)
@@ -39,4 +41,5 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
         query=_merged("Query"),
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -91,6 +91,13 @@ class ErrorCodes(SchemaExtension):
             request_id = _request_id(self)
             result.errors = [coded_error(e, request_id) for e in result.errors]
 
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Whatever validation reports is about the document the client sent, even when
+        # graphql-core keeps an exception as its cause (a literal a scalar cannot parse).
+        for error in self.execution_context.pre_execution_errors or ():
+            error.extensions = {**(error.extensions or {}), "code": GRAPHQL_INPUT_ERROR}
+
 
 # graphql-core appends " Did you mean 'x', 'y', or 'z'?" to validation and coercion messages.
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")

@@ -370,3 +370,30 @@ async def test_a_variable_of_the_wrong_shape_is_the_clients_error_not_ours(clien
     result = await gql(client, query, {"f": "next tuesday"}, token)
     assert result.codes == ["BAD_USER_INPUT"]
     assert "$f" in result.errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        (
+            'mutation { attachDocument(enrollmentId: "1", kind: INVOICE_COPY, file: "x") { id } }',
+            {},
+        ),
+        (
+            "mutation ($f: Upload!) "
+            '{ attachDocument(enrollmentId: "1", kind: INVOICE_COPY, file: $f) { id } }',
+            {"f": "not a file"},
+        ),
+    ],
+    ids=["literal", "variable"],
+)
+async def test_an_upload_that_is_not_a_file_part_is_refused_as_bad_input(
+    client, document, variables
+):
+    """Regression found by the fuzzer: a string where a file was expected reached the
+    resolver and failed there as INTERNAL_SERVER_ERROR."""
+    sophie = await factories.account("sophie.staff@espace.example", is_staff=True)
+    result = await gql(client, document, variables, await factories.token_for(sophie))
+    assert result.data is None
+    assert result.codes == ["BAD_USER_INPUT"]
+    assert "multipart" in result.errors[0]["message"]

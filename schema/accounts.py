@@ -20,7 +20,14 @@ from services.errors import Forbidden
 class AccountType:
     id: strawberry.ID = strawberry.field(description="Identifier of the account.")
     email: str = strawberry.field(
-        description="Login e-mail. The enrollment history is the enrollments placed with it."
+        description="Login e-mail. The enrollment history is the enrollments placed with it, "
+        "once the address is verified (`emailVerified`)."
+    )
+    email_verified: bool = strawberry.field(
+        description="True once the person followed a link we e-mailed to the login e-mail "
+        "(sign-up verification, set-password or reset link, e-mail change confirmation). "
+        "Until then the account works but the enrollments placed with that e-mail stay "
+        "hidden: offer `resendVerificationEmail`."
     )
     full_name: str = strawberry.field(description="Name of the person.")
     kind: AccountKind = strawberry.field(description="Individual or company account.")
@@ -46,6 +53,7 @@ class AccountType:
         return cls(
             id=strawberry.ID(str(account.id)),
             email=account.email,
+            email_verified=account.email_verified_at is not None,
             full_name=account.full_name,
             kind=AccountKind(account.kind),
             language=Language(account.language),
@@ -77,15 +85,37 @@ class AuthPayload:
         return cls(token=signed_in.token, account=AccountType.from_model(signed_in.account))
 
 
-@strawberry.type(description="The result of a login e-mail change (rule 5).")
+@strawberry.type(
+    description="A login e-mail change (rule 5): requested by `changeEmail`, done by "
+    "`confirmEmailChange`."
+)
 class EmailChangePayload:
-    account: AccountType = strawberry.field(description="The account, with its new e-mail.")
+    account: AccountType = strawberry.field(
+        description="The account: still with its old e-mail until the change is confirmed."
+    )
+    new_email: str = strawberry.field(description="The new login e-mail.")
+    confirmed: bool = strawberry.field(
+        description="False after `changeEmail`: the change waits for the link mailed to the "
+        "new address. True after `confirmEmailChange`: the new e-mail is the login e-mail."
+    )
     enrollments_leaving_history: int = strawberry.field(
-        description="Enrollments placed with the old e-mail, no longer in the history."
+        description="Enrollments placed with the old e-mail, which leave the history when "
+        "the change is confirmed."
     )
     enrollments_joining_history: int = strawberry.field(
-        description="Enrollments placed with the new e-mail, now in the history."
+        description="Enrollments placed with the new e-mail, which join the history when "
+        "the change is confirmed."
     )
+
+    @classmethod
+    def from_service(cls, change: accounts.EmailChange) -> EmailChangePayload:
+        return cls(
+            account=AccountType.from_model(change.account),
+            new_email=change.new_email,
+            confirmed=change.confirmed,
+            enrollments_leaving_history=change.enrollments_leaving_history,
+            enrollments_joining_history=change.enrollments_joining_history,
+        )
 
 
 @strawberry.input(description="The company of a company sign-up, named by its establishment.")
@@ -109,10 +139,12 @@ class Mutation:
     request with several (aliases) does not hide the answers of the others."""
 
     @strawberry.mutation(
-        description="Create an individual or company account (rule 1) and sign it in. "
-        "CONFLICT if the e-mail already has an account; BAD_USER_INPUT for a weak password "
-        "(8 to 128 characters, not a common one) or an invalid SIRET; RATE_LIMITED after "
-        "too many sign-ups."
+        description="Create an individual or company account (rule 1) and sign it in. A link "
+        "to verify the e-mail (valid 48 hours) is mailed to it: until it is followed "
+        "(`verifyEmail`), the enrollments placed with that e-mail stay hidden. CONFLICT if "
+        "the e-mail already has an account; BAD_USER_INPUT for a weak password (8 to 128 "
+        "characters, not a common one) or an invalid SIRET; RATE_LIMITED after too many "
+        "sign-ups."
     )
     async def sign_up(
         self,
@@ -214,8 +246,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Choose a new password with the token of a reset or first-password link, "
-        "and sign in. Ends every other session. BAD_USER_INPUT when the token is invalid, "
-        "expired or already used, or the password is weak."
+        "and sign in. Ends every other session. The link was mailed to the login e-mail, so "
+        "the e-mail becomes verified. BAD_USER_INPUT when the token is invalid, expired or "
+        "already used, or the password is weak."
     )
     async def reset_password(
         self,
@@ -231,11 +264,40 @@ class Mutation:
         return AuthPayload.from_service(signed_in)
 
     @strawberry.mutation(
-        description="Change the login e-mail (rule 5): the enrollments placed with the old "
-        "address leave the history and those placed with the new one join it. Without "
-        "`acknowledgeHistoryChange: true` nothing changes and BAD_USER_INPUT carries "
-        "`enrollmentsLeavingHistory` and `enrollmentsJoiningHistory` in its extensions. The "
-        "old address is told of the change."
+        description="Verify the login e-mail with the token of the link mailed at sign-up: "
+        "the enrollments placed with that e-mail join the history (rule 4), and a training "
+        "manager known in our records becomes admin (rule 9). No session needed. "
+        "BAD_USER_INPUT when the token is invalid, expired or already used."
+    )
+    async def verify_email(
+        self,
+        info: Info,
+        token: Annotated[str, strawberry.argument(description="The `token` of the e-mailed link.")],
+    ) -> AccountType | None:
+        account = await accounts.verify_email(token, client_address=info.context.client_address)
+        return AccountType.from_model(account)
+
+    @strawberry.mutation(
+        description="Mail a new verification link (valid 48 hours) to the address if it is "
+        "the login e-mail of an account not verified yet. Always answers true, whatever the "
+        "address; RATE_LIMITED after too many requests."
+    )
+    async def resend_verification_email(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login e-mail of the account.")],
+    ) -> bool | None:
+        await accounts.request_verification_email(email, client_address=info.context.client_address)
+        return True
+
+    @strawberry.mutation(
+        description="Ask to change the login e-mail (rule 5). The current password is checked "
+        "first. Without `acknowledgeHistoryChange: true` nothing happens and BAD_USER_INPUT "
+        "carries `enrollmentsLeavingHistory` and `enrollmentsJoiningHistory` in its "
+        "extensions. With it, nothing switches yet: a confirmation link (valid 48 hours) is "
+        "mailed to the new address and the old address is told; `confirmEmailChange` with "
+        "that link's token makes the change. CONFLICT when another account uses the new "
+        "e-mail; RATE_LIMITED after too many requests."
     )
     async def change_email(
         self,
@@ -256,8 +318,22 @@ class Mutation:
             acknowledge_history_change=acknowledge_history_change,
             client_address=info.context.client_address,
         )
-        return EmailChangePayload(
-            account=AccountType.from_model(change.account),
-            enrollments_leaving_history=change.enrollments_leaving_history,
-            enrollments_joining_history=change.enrollments_joining_history,
+        return EmailChangePayload.from_service(change)
+
+    @strawberry.mutation(
+        description="Confirm a login e-mail change with the token of the link mailed to the "
+        "new address: the login e-mail switches, the enrollments placed with the old one "
+        "leave the history and those placed with the new one join it (rule 5); the old "
+        "address is told. Sessions stay open. No session needed. BAD_USER_INPUT when the "
+        "token is invalid, expired or already used; CONFLICT when another account took the "
+        "address meanwhile."
+    )
+    async def confirm_email_change(
+        self,
+        info: Info,
+        token: Annotated[str, strawberry.argument(description="The `token` of the e-mailed link.")],
+    ) -> EmailChangePayload | None:
+        change = await accounts.confirm_email_change(
+            token, client_address=info.context.client_address
         )
+        return EmailChangePayload.from_service(change)

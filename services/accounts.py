@@ -1,14 +1,23 @@
-"""Accounts: sign-up, sign-in, passwords, e-mail change, accounts created offline (rules 1-5).
+"""Accounts: sign-up, sign-in, passwords, e-mail verification and change, accounts created
+offline (rules 1-5).
 
 Every function that checks a password or a token counts the attempt in
 `services.rate_limits` first, and answers an unknown e-mail exactly like a wrong password.
+
+The enrollment history is matched by e-mail (rule 4), so an address only counts once its
+owner proved they receive mail there by following a link we e-mailed to it: the sign-up
+verification link, a set-password or reset link, or the confirmation link of an e-mail
+change. Until then the account works but its history by e-mail is empty (the policy reads
+`Viewer.email_verified`), and known training managers get no admin rights (rule 9).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from limits import parse
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -34,14 +43,26 @@ from services.rate_limits import (
     RESETS_PER_ADDRESS,
     SIGN_UPS_PER_ACCOUNT,
     SIGN_UPS_PER_ADDRESS,
+    Limit,
 )
 from services.sessions import end_other_sessions, end_session, start_session
-from services.tokens import consume_token, issue_token, revoke_tokens
+from services.tokens import claim_token, consume_token, issue_token, revoke_tokens
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
 WRONG_CREDENTIALS = "Wrong e-mail or password."
+INVALID_LINK = "This link is invalid, expired or already used. Ask for a new one."
 PASSWORD_TOKENS = (TokenPurpose.RESET_PASSWORD, TokenPurpose.SET_PASSWORD)
+# Links that prove the current login e-mail: void once the login e-mail changes.
+ADDRESS_TOKENS = (*PASSWORD_TOKENS, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CONFIRM_EMAIL_CHANGE)
+
+# resendVerificationEmail: each request counts, like requestPasswordReset.
+VERIFICATION_REQUESTS_PER_ACCOUNT = Limit("verification-requests-account", parse("3 per hour"))
+VERIFICATION_REQUESTS_PER_ADDRESS = Limit("verification-requests-address", parse("10 per hour"))
+# changeEmail: each confirmation link mailed to a new address counts.
+EMAIL_CHANGE_REQUESTS_PER_ACCOUNT = Limit("email-change-requests-account", parse("5 per hour"))
+# verifyEmail and confirmEmailChange: each use of a link counts.
+ADDRESS_LINK_USES_PER_ADDRESS = Limit("address-links-address", parse("10 per 15 minutes"))
 
 
 @dataclass(frozen=True)
@@ -65,18 +86,55 @@ class CompanyDetails:
 
 @dataclass(frozen=True)
 class EmailChange:
-    """Rule 5: how the enrollment history moves when the login e-mail changes."""
+    """Rule 5: how the enrollment history moves when the login e-mail changes. `confirmed`
+    is False while the change waits for the link mailed to the new address."""
 
     account: Account
     old_email: str
     new_email: str
     enrollments_leaving_history: int
     enrollments_joining_history: int
+    confirmed: bool
+
+
+def _link(path: str, token: str) -> str:
+    """A link we e-mail, built from PUBLIC_URL, never from the request's Host."""
+    return f"{get_settings().public_url.rstrip('/')}/{path}?token={token}"
 
 
 def password_link(token: str) -> str:
-    """The link of a set-password or reset e-mail, built from PUBLIC_URL, never the request."""
-    return f"{get_settings().public_url.rstrip('/')}/reset-password?token={token}"
+    """The link of a set-password or reset e-mail."""
+    return _link("reset-password", token)
+
+
+def verification_link(token: str) -> str:
+    """The link of the e-mail that verifies the login e-mail of a new account."""
+    return _link("verify-email", token)
+
+
+def email_change_link(token: str) -> str:
+    """The link, mailed to the new address, that confirms a login e-mail change."""
+    return _link("confirm-email-change", token)
+
+
+async def _mark_verified(account: Account, how: str, client_address: str = "") -> bool:
+    """Record that the owner of `account` proved they receive mail at its login e-mail
+    (they followed a link we mailed there). Only then do known training managers become
+    admins (rule 9). Returns True when the account was not verified before."""
+    if account.email_verified_at is not None:
+        return False
+    account.email_verified_at = datetime.now(UTC)
+    await account.save(update_fields=["email_verified_at", "updated_at"])
+    await grant_known_training_manager_accesses(account)
+    await audit.record(
+        "account.email_verified",
+        actor=account,
+        target_type="Account",
+        target_id=account.id,
+        after={"email": account.email, "by": how},
+        client_address=client_address,
+    )
+    return True
 
 
 async def ensure_account(
@@ -89,15 +147,15 @@ async def ensure_account(
     """The account of `email`, created when unknown (rule 2).
 
     A new account has no password: it gets a one-time link, valid 7 days, to choose one.
-    Call inside the transaction of the change that needs the account. Returns
-    (account, created).
+    Its e-mail is not verified (whoever typed it may have erred) until that link is used,
+    which proves the address. Call inside the transaction of the change that needs the
+    account. Returns (account, created).
     """
     address = normalize_email(email)
     account = await Account.get_or_none(email=address)
     if account is not None:
         return account, False
     account = await Account.create(email=address, full_name=full_name, kind=kind.value)
-    await grant_known_training_manager_accesses(account)
     token = await issue_token(account, TokenPurpose.SET_PASSWORD)
     await queue_mail(
         account.email,
@@ -191,6 +249,9 @@ async def sign_up(
     A company account names its establishment by SIRET: a known establishment is reused,
     an unknown one is created with its company. Signing up grants no access to the
     establishment (rule 9 decides who becomes admin).
+
+    The login e-mail is not verified yet: a link valid 48 hours is mailed to it, and until
+    it is followed (`verify_email`) the history placed with that address stays hidden.
     """
     address = normalize_email(email)
     await rate_limits.hit((SIGN_UPS_PER_ADDRESS, client_address), (SIGN_UPS_PER_ACCOUNT, address))
@@ -214,7 +275,7 @@ async def sign_up(
                 language=language.value,
                 company_id=establishment.company_id if establishment else None,  # type: ignore[attr-defined]
             )
-            await grant_known_training_manager_accesses(account)
+            await _send_verification(account)
             await audit.record(
                 "account.signed_up",
                 actor=account,
@@ -233,6 +294,12 @@ async def sign_up(
         ) from error
     token = await start_session(account, client_address)
     return SignedIn(account, token)
+
+
+async def _send_verification(account: Account) -> None:
+    """Mail the login e-mail a link that proves it (call inside the transaction)."""
+    token = await issue_token(account, TokenPurpose.VERIFY_EMAIL, email=account.email)
+    await queue_mail(account.email, "verify_email", account.language, link=verification_link(token))
 
 
 def _already_taken() -> Conflict:
@@ -368,22 +435,21 @@ async def request_password_reset(email: str, *, client_address: str = "") -> Non
 
 async def reset_password(token: str, new_password: str, *, client_address: str = "") -> SignedIn:
     """Use a reset (or first-password) link once: set the password, end every session of
-    the account, and open a new one."""
+    the account, and open a new one. The link proves the login e-mail (it was mailed
+    there), so the account becomes verified."""
     await rate_limits.hit((RESETS_PER_ADDRESS, client_address))
     check_password_rules(new_password)  # before using the token: a weak password keeps it
     password_hash = await _hash(new_password)
     async with in_transaction():
         account = await consume_token(token, PASSWORD_TOKENS)
         if account is None:
-            raise BadUserInput(
-                "This link is invalid, expired or already used. Ask for a new one.",
-                field="token",
-                reason="INVALID_TOKEN",
-            )
+            raise _invalid_link()
         account.password_hash = password_hash
         await account.save(update_fields=["password_hash", "updated_at"])
         await end_other_sessions(account.id)
         await revoke_tokens(account.id, PASSWORD_TOKENS)
+        # The link was mailed to the login e-mail: following it proves the address.
+        await _mark_verified(account, "password_link", client_address)
         await audit.record(
             "account.password_reset",
             actor=account,
@@ -397,7 +463,65 @@ async def reset_password(token: str, new_password: str, *, client_address: str =
     return SignedIn(account, session_token)
 
 
+# --- e-mail verification (rule 4) -------------------------------------------------------
+
+
+def _invalid_link() -> BadUserInput:
+    return BadUserInput(INVALID_LINK, field="token", reason="INVALID_TOKEN")
+
+
+async def verify_email(token: str, *, client_address: str = "") -> Account:
+    """Use the link mailed at sign-up: the login e-mail is proven, its history appears
+    (rule 4) and a known training manager becomes admin (rule 9). A link mailed to an
+    address the account no longer uses is invalid."""
+    await rate_limits.hit((ADDRESS_LINK_USES_PER_ADDRESS, client_address))
+    async with in_transaction():
+        row = await claim_token(token, (TokenPurpose.VERIFY_EMAIL,))
+        if row is None or row.email != row.account.email:
+            raise _invalid_link()
+        account = row.account
+        await _mark_verified(account, "verification_link", client_address)
+        await revoke_tokens(account.id, (TokenPurpose.VERIFY_EMAIL,))
+    return account
+
+
+async def request_verification_email(email: str, *, client_address: str = "") -> None:
+    """Mail a new verification link (valid 48 hours) if the address is the login e-mail of
+    an account not verified yet.
+
+    Answers the same, after the same work, whatever the address: unknown, verified or not.
+    """
+    address = normalize_email(email)
+    await rate_limits.hit(
+        (VERIFICATION_REQUESTS_PER_ADDRESS, client_address),
+        (VERIFICATION_REQUESTS_PER_ACCOUNT, address),
+    )
+    async with in_transaction():
+        account = await Account.get_or_none(email=address)
+        waiting = account is not None and account.email_verified_at is None
+        if account is not None and waiting:
+            await _send_verification(account)
+        await audit.record(
+            "account.verification_requested",
+            actor_email=address,
+            target_type="Account" if account is not None else "",
+            target_id=account.id if account is not None else None,
+            after={"linkSent": waiting},
+            client_address=client_address,
+        )
+
+
 # --- e-mail change (rule 5) -------------------------------------------------------------
+
+
+async def _history_counts(old_address: str, new_address: str) -> tuple[int, int]:
+    leaving = await Enrollment.filter(registrant_email=old_address).count()
+    joining = await Enrollment.filter(registrant_email=new_address).count()
+    return leaving, joining
+
+
+def _address_taken() -> Conflict:
+    return Conflict("Another account already uses this e-mail.", field="newEmail")
 
 
 async def change_email(
@@ -408,11 +532,15 @@ async def change_email(
     acknowledge_history_change: bool,
     client_address: str = "",
 ) -> EmailChange:
-    """Change the login e-mail, which moves the enrollment history (rules 4 and 5).
+    """Ask to change the login e-mail, which moves the enrollment history (rules 4 and 5).
 
-    Needs the current password. Without `acknowledge_history_change` nothing changes and
-    BAD_USER_INPUT says how many enrollments would leave and join the history. The old
-    address is told of the change.
+    Needs the current password, checked first: only then are the enrollment counts of
+    the new address told. Without `acknowledge_history_change` nothing happens and
+    BAD_USER_INPUT says how many enrollments would leave and join the history.
+
+    Nothing switches yet: a confirmation link (48 hours, once) is mailed to the new
+    address, whose owner must follow it (`confirm_email_change`), and the old address is
+    told of the request. Asking again replaces the pending request.
     """
     await _check_current_password(account, password, client_address)
     new_address = normalize_email(new_email, field="newEmail")
@@ -420,9 +548,8 @@ async def change_email(
     if new_address == old_address:
         raise BadUserInput("This is already your login e-mail.", field="newEmail")
     if await Account.filter(email=new_address).exclude(id=account.id).exists():
-        raise Conflict("Another account already uses this e-mail.", field="newEmail")
-    leaving = await Enrollment.filter(registrant_email=old_address).count()
-    joining = await Enrollment.filter(registrant_email=new_address).count()
+        raise _address_taken()
+    leaving, joining = await _history_counts(old_address, new_address)
     if not acknowledge_history_change:
         raise BadUserInput(
             f"Changing your login e-mail hides {leaving} enrollment(s) placed with "
@@ -433,10 +560,63 @@ async def change_email(
             enrollmentsLeavingHistory=leaving,
             enrollmentsJoiningHistory=joining,
         )
+    await rate_limits.hit((EMAIL_CHANGE_REQUESTS_PER_ACCOUNT, str(account.id)))
+    async with in_transaction():
+        await revoke_tokens(account.id, (TokenPurpose.CONFIRM_EMAIL_CHANGE,))
+        token = await issue_token(account, TokenPurpose.CONFIRM_EMAIL_CHANGE, email=new_address)
+        await queue_mail(
+            new_address,
+            "confirm_email_change",
+            account.language,
+            link=email_change_link(token),
+            new_email=new_address,
+        )
+        await queue_mail(
+            old_address,
+            "confirm_email_change_requested",
+            account.language,
+            old_email=old_address,
+            new_email=new_address,
+        )
+        await audit.record(
+            "account.email_change_requested",
+            actor=account,
+            target_type="Account",
+            target_id=account.id,
+            before={"email": old_address},
+            after={
+                "email": new_address,
+                "enrollmentsLeavingHistory": leaving,
+                "enrollmentsJoiningHistory": joining,
+            },
+            client_address=client_address,
+        )
+    return EmailChange(account, old_address, new_address, leaving, joining, confirmed=False)
+
+
+async def confirm_email_change(token: str, *, client_address: str = "") -> EmailChange:
+    """Use the link mailed to the new address: the login e-mail switches, the history
+    moves (rule 5), the account is verified with its new address, and the old address is
+    told. The address is checked again: CONFLICT if another account took it meanwhile.
+    Sessions are kept; links mailed to the old address stop working."""
+    await rate_limits.hit((ADDRESS_LINK_USES_PER_ADDRESS, client_address))
     try:
         async with in_transaction():
+            row = await claim_token(token, (TokenPurpose.CONFIRM_EMAIL_CHANGE,))
+            if row is None or not row.email:
+                raise _invalid_link()
+            account, new_address = row.account, row.email
+            old_address = account.email
+            if new_address == old_address:
+                raise _invalid_link()
+            if await Account.filter(email=new_address).exclude(id=account.id).exists():
+                raise _address_taken()
+            leaving, joining = await _history_counts(old_address, new_address)
             account.email = new_address
-            await account.save(update_fields=["email", "updated_at"])
+            account.email_verified_at = datetime.now(UTC)  # the link proved the new address
+            await account.save(update_fields=["email", "email_verified_at", "updated_at"])
+            await revoke_tokens(account.id, ADDRESS_TOKENS)
+            await grant_known_training_manager_accesses(account)
             await audit.record(
                 "account.email_changed",
                 actor=account,
@@ -457,7 +637,6 @@ async def change_email(
                 old_email=old_address,
                 new_email=new_address,
             )
-    except IntegrityError as error:
-        account.email = old_address
-        raise Conflict("Another account already uses this e-mail.", field="newEmail") from error
-    return EmailChange(account, old_address, new_address, leaving, joining)
+    except IntegrityError as error:  # a concurrent sign-up or change took the address
+        raise _address_taken() from error
+    return EmailChange(account, old_address, new_address, leaving, joining, confirmed=True)

@@ -29,7 +29,7 @@ mutation ($email: String!, $password: String!, $kind: AccountKind!, $name: Strin
   signUp(email: $email, password: $password, fullName: $name, kind: $kind,
          company: $company, language: $language) {
     token
-    account { id email kind fullName language }
+    account { id email emailVerified kind fullName language }
   }
 }"""
 
@@ -56,6 +56,19 @@ CHANGE_EMAIL = """
 mutation ($password: String!, $email: String!, $ack: Boolean!) {
   changeEmail(password: $password, newEmail: $email, acknowledgeHistoryChange: $ack) {
     account { email }
+    newEmail
+    confirmed
+    enrollmentsLeavingHistory
+    enrollmentsJoiningHistory
+  }
+}"""
+
+CONFIRM_EMAIL_CHANGE = """
+mutation ($token: String!) {
+  confirmEmailChange(token: $token) {
+    account { email emailVerified }
+    newEmail
+    confirmed
     enrollmentsLeavingHistory
     enrollmentsJoiningHistory
   }
@@ -78,8 +91,9 @@ def siret_with_check_digit(first_13: str) -> str:
     raise AssertionError("unreachable")
 
 
-def link_token(body: str) -> str:
-    match = re.search(r"https://espace\.test/reset-password\?token=([A-Za-z0-9_\-]+)", body)
+def link_token(body: str, path: str = "reset-password") -> str:
+    """The token of the link to `path` in a mail body (links are built from PUBLIC_URL)."""
+    match = re.search(rf"https://espace\.test/{path}\?token=([A-Za-z0-9_\-]+)", body)
     assert match, body
     return match.group(1)
 
@@ -113,6 +127,12 @@ async def test_ines_signs_up_as_an_individual_and_is_signed_in(client):
     assert payload["account"]["email"] == "ines.martin@example.com"
     assert payload["account"]["kind"] == "INDIVIDUAL"
     assert payload["account"]["language"] == "EN"
+    assert payload["account"]["emailVerified"] is False
+    verification = await last_mail_to("ines.martin@example.com")
+    assert verification.template == "verify_email"
+    assert "48 hours" in verification.text_body  # in the account's language
+    link_token(verification.text_body, "verify-email")
+    assert "https://espace.test/verify-email?token=" in verification.html_body
     me = await gql(client, ME, token=payload["token"])
     assert me.ok()["me"]["email"] == "ines.martin@example.com"
     assert (await log_in(client, "ines.martin@example.com", NEW_PASSWORD)).ok()
@@ -391,17 +411,20 @@ async def test_offline_account_gets_a_seven_day_link_to_choose_its_password(clie
     stored = await OneTimeToken.get(account_id=remi.id)
     lifetime = stored.expires_at - stored.created_at
     assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7)
+    assert (await Account.get(id=remi.id)).email_verified_at is None
     result = await gql(
         client, RESET, {"token": link_token(mail.text_body), "password": NEW_PASSWORD}
     )
     assert result.ok()["resetPassword"]["account"]["email"] == "remi@acme.example"
     assert (await log_in(client, "remi@acme.example", NEW_PASSWORD)).ok()
+    # The link reached Rémi's mailbox: his address is proven.
+    assert (await Account.get(id=remi.id)).email_verified_at is not None
 
 
 # --- changeEmail (rule 5) ----------------------------------------------------------------
 
 
-async def test_change_email_needs_the_acknowledgement_then_moves_the_history(client):
+async def test_change_email_needs_the_acknowledgement_then_the_new_mailbox(client):
     ines = await factories.account("ines@example.com", language="en")
     token = await factories.token_for(ines)
     for _ in range(2):
@@ -418,9 +441,30 @@ async def test_change_email_needs_the_acknowledgement_then_moves_the_history(cli
     assert (await gql(client, ME, token=token)).ok()["me"]["email"] == "ines@example.com"
     assert not await OutboxMail.exists()
 
-    done = await gql(client, CHANGE_EMAIL, {**variables, "ack": True}, token=token)
-    assert done.ok()["changeEmail"] == {
-        "account": {"email": "ines.martin@work.example"},
+    requested = await gql(client, CHANGE_EMAIL, {**variables, "ack": True}, token=token)
+    assert requested.ok()["changeEmail"] == {
+        "account": {"email": "ines@example.com"},
+        "newEmail": "ines.martin@work.example",
+        "confirmed": False,
+        "enrollmentsLeavingHistory": 2,
+        "enrollmentsJoiningHistory": 3,
+    }
+    assert (await gql(client, ME, token=token)).ok()["me"]["email"] == "ines@example.com"
+    warning = await last_mail_to("ines@example.com")
+    assert warning.template == "confirm_email_change_requested"
+    assert "ines.martin@work.example" in warning.text_body
+    confirmation = await last_mail_to("ines.martin@work.example")
+    assert confirmation.template == "confirm_email_change"
+    assert "48 hours" in confirmation.text_body  # the account's language (English)
+    assert await AuditEntry.filter(action="account.email_change_requested").count() == 1
+    assert not await AuditEntry.filter(action="account.email_changed").exists()
+
+    confirm_token = link_token(confirmation.text_body, "confirm-email-change")
+    done = await gql(client, CONFIRM_EMAIL_CHANGE, {"token": confirm_token})  # no session
+    assert done.ok()["confirmEmailChange"] == {
+        "account": {"email": "ines.martin@work.example", "emailVerified": True},
+        "newEmail": "ines.martin@work.example",
+        "confirmed": True,
         "enrollmentsLeavingHistory": 2,
         "enrollmentsJoiningHistory": 3,
     }

@@ -59,7 +59,7 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"time", "level", "logger", "message", "requestId", ...extra, "exception"}`."""
+    """`{"time", "level", "logger", "message", "requestId", "pid", ...extra, "exception"}`."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -68,6 +68,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "requestId": getattr(record, "request_id", None),
+            "pid": record.process,  # which worker, when several serve
         }
         for key in set(vars(record)) - _STANDARD:
             entry.setdefault(key, getattr(record, key))

@@ -511,7 +511,8 @@ class ImportReport:
 
 async def import_training_managers(text: str) -> ImportReport:
     """Upsert training managers from CSV text (columns `email,siret,full_name`) and make the
-    existing accounts with those e-mails admins of their establishments (rule 9).
+    existing accounts with those e-mails, once verified, admins of their establishments
+    (rule 9).
 
     All or nothing: when a line is wrong, nothing is written and the report lists every
     wrong line.
@@ -556,7 +557,10 @@ async def import_training_managers(text: str) -> ImportReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        # Only an owner who proved the address gets the rights now; the others get them when
+        # they follow the link we mailed (services.accounts).
         emails = sorted({email for email, _ in rows})
-        for account in await Account.filter(email__in=emails).order_by("id"):
+        verified = Account.filter(email__in=emails, email_verified_at__isnull=False)
+        for account in await verified.order_by("id"):
             report.accesses_granted += await grant_known_training_manager_accesses(account)
     return report

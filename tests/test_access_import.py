@@ -57,11 +57,17 @@ def import_db(migrated: Path, tmp_dir: Path) -> tuple[Path, dict[str, str]]:
                 "created_at) VALUES (?, 1, ?, ?, '', '', '2026-01-01')",
                 (number, siret, name),
             )
-        db.execute(
-            "INSERT INTO account (id, email, kind, full_name, phone, language, is_staff, "
-            "is_training_manager, created_at, updated_at) VALUES (1, 'marc@acme.example', "
-            "'COMPANY', 'Marc', '', 'fr', 0, 0, '2026-01-01', '2026-01-01')"
-        )
+        # Marc proved his address; whoever signed up as Léa did not (yet).
+        for number, email, verified_at in [
+            (1, "marc@acme.example", "2026-01-02"),
+            (2, "lea@acme.example", None),
+        ]:
+            db.execute(
+                "INSERT INTO account (id, email, kind, full_name, phone, language, is_staff, "
+                "is_training_manager, created_at, updated_at, email_verified_at) VALUES "
+                "(?, ?, 'COMPANY', '', '', 'fr', 0, 0, '2026-01-01', '2026-01-01', ?)",
+                (number, email, verified_at),
+            )
         # Marc already has a STANDARD access to Lyon: it is raised to ADMIN.
         db.execute(
             "INSERT INTO access (id, account_id, establishment_id, role, document_kinds, "
@@ -104,8 +110,9 @@ def test_import_records_managers_and_makes_existing_accounts_admins(import_db, t
         "SELECT establishment_id, role FROM access WHERE account_id = 1 ORDER BY establishment_id",
     ) == [(1, "ADMIN"), (2, "ADMIN")]
     assert rows(path, "SELECT is_training_manager FROM account WHERE id = 1") == [(1,)]
-    # Léa has no account yet: she becomes admin when it is created (services.accounts).
-    assert rows(path, "SELECT count(*) FROM account") == [(1,)]
+    # Léa's account is not verified: she becomes admin once she follows the link we mailed
+    # her (services.accounts), not before: anyone could have signed up with her address.
+    assert rows(path, "SELECT count(*) FROM access WHERE account_id = 2") == [(0,)]
     assert rows(path, "SELECT action, establishment_id FROM audit_entry ORDER BY id") == [
         ("access.granted_training_manager", 1),
         ("access.granted_training_manager", 2),

@@ -5,9 +5,9 @@ single-object query allows.
 
 The model (for one viewer):
 - an enrollment is visible to staff, to the account whose login e-mail is its registrant
-  e-mail (rules 4, 5), and to anyone with an access (ADMIN or STANDARD) to its establishment
-  (rules 6, 7);
-- every document kind is visible to staff, to the registrant and to an ADMIN of its
+  e-mail once that address is verified (rules 4, 5: until then anyone could have typed it),
+  and to anyone with an access (ADMIN or STANDARD) to its establishment (rules 6, 7);
+- every document kind is visible to staff, to the (verified) registrant and to an ADMIN of its
   establishment; a STANDARD access adds only the kinds it lists (rule 7); rights add up;
 - an establishment is visible to staff and to whoever has an access to it; its accesses only
   to its admins and staff (rule 6).
@@ -60,6 +60,7 @@ class EnrollmentSpec:
 class WorldSpec:
     establishments: int
     staff: str  # which account is staff ("" for none)
+    unverified: frozenset[str]  # accounts whose owner has not proved their address yet
     accesses: dict[tuple[str, int], tuple[str, frozenset[DocumentKind]]]
     enrollments: list[EnrollmentSpec]
 
@@ -85,22 +86,27 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
         )
     )
     staff = draw(st.sampled_from(["", *ACCOUNT_EMAILS]))
-    return WorldSpec(count, staff, accesses, enrollments)
+    unverified = draw(st.frozensets(st.sampled_from(ACCOUNT_EMAILS), max_size=2))
+    return WorldSpec(count, staff, unverified, accesses, enrollments)
 
 
 # -- the plain-Python model of rules 4-9 -----------------------------------------------------
 
 
+def is_registrant(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> bool:
+    return e.registrant == viewer and viewer not in world.unverified
+
+
 def model_sees_enrollment(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> bool:
     if viewer == world.staff:
         return True
-    if e.registrant == viewer:
+    if is_registrant(world, viewer, e):
         return True
     return e.establishment is not None and (viewer, e.establishment) in world.accesses
 
 
 def model_kinds(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> set[DocumentKind]:
-    if viewer == world.staff or e.registrant == viewer:
+    if viewer == world.staff or is_registrant(world, viewer, e):
         return set(KINDS)
     if e.establishment is None:
         return set()
@@ -134,7 +140,9 @@ async def build(world: WorldSpec) -> Built:
     company = await factories.company()
     sites = [await factories.establishment(company) for _ in range(world.establishments)]
     people = {
-        email: await factories.account(email, is_staff=(email == world.staff))
+        email: await factories.account(
+            email, is_staff=(email == world.staff), verified=email not in world.unverified
+        )
         for email in ACCOUNT_EMAILS
     }
     access_ids: dict[int, set[str]] = {s.id: set() for s in sites}

@@ -168,6 +168,10 @@ async def test_only_the_eight_document_kinds_may_be_given(client, policy, acme):
     )
     result = await gql(client, query, token=acme.tokens["claire"])
     assert result.codes == ["BAD_USER_INPUT"]
+    # Sent in variables, as front ends do, it is refused the same way.
+    variables = {"id": acme.samuel_access.id, "role": "STANDARD", "kinds": ["PAYSLIP"]}
+    result = await gql(client, UPDATE, variables, token=acme.tokens["claire"])
+    assert result.codes == ["BAD_USER_INPUT"]
     # The service refuses it too, for callers other than the API.
     claire = access_service.Actor(await viewer_for_account(acme.claire), acme.claire)
     with pytest.raises(BadUserInput, match="PAYSLIP"):

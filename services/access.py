@@ -231,18 +231,15 @@ async def grant_access(
     address = normalize_email(email)
     async with in_transaction():
         await _lock_establishment(establishment.id)
-        account, created = await ensure_account(address, reason=establishment.name)
+        account, _ = await ensure_account(address, reason=establishment.name)
         existing = await Access.get_or_none(
             account_id=account.id, establishment_id=establishment.id
         )
-        if existing is not None and not created:
+        if existing is not None:
             raise Conflict(
                 "This person already has an access to this establishment: change it instead.",
                 accessId=str(existing.id),
             )
-        if existing is not None:
-            # A known training manager was made admin when the account was created (rule 9).
-            return await _reload(existing.id)
         try:
             access = await Access.create(
                 account=account,

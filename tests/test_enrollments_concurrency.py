@@ -27,23 +27,29 @@ CANCEL = 'mutation($id: ID!) { cancelEnrollment(id: $id, reason: "no") { status 
 
 
 async def test_concurrent_bookings_never_take_more_than_the_last_seats(client):
-    acme = await factories.company("Acme")
-    paris = await factories.establishment(acme)
+    """Eight people of eight different establishments race for the last three seats: no lock
+    on an establishment serializes them, only the conditional UPDATE of the session."""
     session = await factories.course_session(capacity=12)
     await CourseSession.filter(id=session.id).update(seats_booked=9)  # 3 seats left
-    tokens = []
+    tokens, requests = [], []
     for number in range(8):
-        person = await factories.account(f"registrant{number}@acme.example", company=acme)
-        await factories.access(person, paris, AccessRole.STANDARD)
+        company = await factories.company(f"Company {number}")
+        site = await factories.establishment(company)
+        person = await factories.account(f"registrant{number}@example.com", company=company)
+        await factories.access(person, site, AccessRole.STANDARD)
         tokens.append(await factories.token_for(person))
-    variables = {
-        "input": {
-            "sessionId": str(session.id),
-            "establishmentId": str(paris.id),
-            "trainees": [{"firstName": "Léa", "lastName": "Martin"}],
-        }
-    }
-    results = await asyncio.gather(*(gql(client, ENROLL, variables, t) for t in tokens))
+        requests.append(
+            {
+                "input": {
+                    "sessionId": str(session.id),
+                    "establishmentId": str(site.id),
+                    "trainees": [{"firstName": "Léa", "lastName": "Martin"}],
+                }
+            }
+        )
+    results = await asyncio.gather(
+        *(gql(client, ENROLL, v, t) for v, t in zip(requests, tokens, strict=True))
+    )
     codes = sorted(tuple(r.codes) for r in results)
     assert codes == [()] * 3 + [("CONFLICT",)] * 5
     assert (await CourseSession.get(id=session.id)).seats_booked == 12

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +28,7 @@ from schema import build_schema
 from schema.context import build_context
 from schema.downloads import download_document
 from schema.limits import operation_limits
+from schema.performance import ParsedOnce, ValidatedOnce
 from services.mail_sender import background_sender
 from settings import Settings, get_settings
 from web.logs import configure_logging
@@ -45,6 +47,8 @@ class EspaceGraphQL(GraphQL):
                 [
                     *operation_limits(settings),
                     *([GraphQLMetrics] if settings.metrics_enabled else []),
+                    ParsedOnce,  # after the token limit, which sets the parse options
+                    ValidatedOnce,  # after the extensions adding validation rules
                 ]
             ),
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -57,6 +61,10 @@ class EspaceGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Any:
         assert isinstance(request, Request)
         return await build_context(request, self.policy)
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: about ten times faster than `json.dumps` on a 1,000-row page (issue 8)."""
+        return orjson.dumps(data)
 
 
 async def healthz(request: Request) -> Response:

@@ -12,7 +12,7 @@ def prepare(directory: Path | None = None) -> Path:
     directory = directory or Path(tempfile.mkdtemp(prefix="espace-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite://{directory / 'bench.sqlite3'}"
-    os.environ["ENVIRONMENT"] = "dev"
+    os.environ["ENVIRONMENT"] = "prod"  # measured as deployed: no GraphiQL, no introspection
     os.environ["SECRET_KEY"] = "bench-secret-key-not-for-production"
     os.environ["DOCUMENTS_DIR"] = str(directory / "documents")
     os.environ["MAIL_DIR"] = str(directory / "mail")

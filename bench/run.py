@@ -399,7 +399,7 @@ async def over_http(report: Report, directory: Path, ds: Any, rounds: int) -> No
         loaded: list[float] = []
         big_done = 0
         for _ in range(rounds):
-            alone.extend((await load(client, small_query, 60, 1))[1])
+            alone.extend((await load(client, small_query, 40, 1))[1])
             stop = asyncio.Event()
 
             async def keep_busy(stop: asyncio.Event) -> None:
@@ -411,7 +411,7 @@ async def over_http(report: Report, directory: Path, ds: Any, rounds: int) -> No
 
             busy = asyncio.create_task(keep_busy(stop))
             await asyncio.sleep(0.05)
-            loaded.extend((await load(client, small_query, 60, 1))[1])
+            loaded.extend((await load(client, small_query, 20, 1))[1])
             stop.set()
             await busy
         p99_alone = percentile(alone, 99) * 1000
@@ -476,8 +476,8 @@ def write_results(report: Report, ds: Any, elapsed: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--repetitions", type=int, default=7, help="rounds of cases 1-2")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the HTTP cases 4-5")
+    parser.add_argument("--repetitions", type=int, default=5, help="rounds of cases 1-2")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the HTTP cases 4-5")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     started = time.perf_counter()

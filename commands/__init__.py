@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from commands import (
     access,
     accounts,
+    bench,
     database,
     documents,
     enrollments,
@@ -31,6 +32,7 @@ MODULES = [
     policy,
     pricing,
     enrollments,
+    bench,
 ]
 
 

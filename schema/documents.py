@@ -33,7 +33,7 @@ class DocumentType:
         description="True when Espace produced it from the enrollment's records, false when "
         "staff uploaded it."
     )
-    model: strawberry.Private[Document]
+    model: strawberry.Private[Document | history.DocumentRow]
 
     @strawberry.field(
         description="A link to download the PDF, valid 5 minutes and only for the signed-in "
@@ -48,7 +48,7 @@ class DocumentType:
         return documents.sign_download(self.model.id, account.id).url
 
     @classmethod
-    def from_model(cls, document: Document) -> DocumentType:
+    def from_model(cls, document: Document | history.DocumentRow) -> DocumentType:
         return cls(
             id=strawberry.ID(str(document.id)),
             kind=DocumentKind(document.kind),

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models.documents import Document
 from models.enrollments import Trainee
 from schema.context import Context
 from services import history
@@ -33,7 +32,7 @@ def _loader(
     return loader
 
 
-def documents_loader(context: Context) -> DataLoader[int, list[Document]]:
+def documents_loader(context: Context) -> DataLoader[int, list[history.DocumentRow]]:
     """Enrollment id -> the documents the viewer may read on it (policy-filtered in SQL)."""
     return _loader(
         context,

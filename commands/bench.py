@@ -1,0 +1,23 @@
+"""`espace bench`: the performance benchmark of the enrollment history (issue 8)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="run the benchmark on a throw-away database and write bench/RESULTS.md",
+    )
+    parser.add_argument("--repetitions", type=int, default=5, help="rounds of cases 1-2")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the HTTP cases 4-5")
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.run import main
+
+    argv = ["--repetitions", str(args.repetitions), "--rounds", str(args.rounds)]
+    return main([*argv, "--no-write"] if args.no_write else argv)

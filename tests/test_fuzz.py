@@ -38,11 +38,24 @@ CONTRACT_CODES = {
 }
 RESPONSE_KEYS = {"data", "errors", "extensions"}
 
-# A JSON request cannot carry a file: an Upload argument gets a string literal, which the
-# server must refuse as BAD_USER_INPUT (files come in multipart requests, see test_e2e).
+
+def _string(text: str) -> graphql.StringValueNode:
+    return graphql.StringValueNode(value=text)
+
+
+# Our custom scalars, as literals. A JSON request cannot carry a file: an Upload argument
+# gets a string, which the server must refuse as BAD_USER_INPUT (files come in multipart
+# requests, see test_e2e). Amounts: decimal strings, mostly valid, sometimes not.
+schemathesis.graphql.scalar("Upload", st.text(max_size=20).map(_string))
 schemathesis.graphql.scalar(
-    "Upload", st.text(max_size=20).map(lambda text: graphql.StringValueNode(value=text))
+    "Decimal",
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+        st.decimals(allow_nan=True, allow_infinity=True).map(str),
+        st.text(max_size=12),
+    ).map(_string),
 )
+schemathesis.graphql.scalar("JSON", st.text(max_size=20).map(_string))
 schema = schemathesis.graphql.from_path(SDL_PATH)
 fuzz_settings = settings(
     max_examples=EXAMPLES,

@@ -26,9 +26,9 @@ def apply_price_updates_command(args: argparse.Namespace) -> int:
 
     now = datetime.now(UTC)
     run = run_with_database(lambda: apply_price_updates(now=now, force=args.now))
-    if run.skipped:
+    if run.skipped:  # not an error: a daily cron job simply waits for the weekend
         print("Prices change only on Saturdays and Sundays; nothing applied (use --now to force).")
-        return 1
+        return 0
     for agreement in run.applied:
         print(f"{agreement.reference}: discount now {agreement.discount_percent} %")
     print(f"{len(run.applied)} agreement(s) updated.")

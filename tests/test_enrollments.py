@@ -20,7 +20,7 @@ from models.accounts import Account
 from models.audit import AuditEntry
 from models.catalog import CourseSession
 from models.companies import Establishment
-from models.enrollments import Enrollment
+from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import AccessRole, AccountKind, Channel, DocumentKind, EnrollmentStatus
 from models.mail import OutboxMail
 from policies.engine import Policy
@@ -29,6 +29,7 @@ from services.business_hours import PARIS, add_business_hours
 from services.sessions import viewer_for_account
 from tests import factories
 from tests.graphql import GraphQLResult, gql
+from tests.test_query_counts import counting_sql
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 ENROLL = """
@@ -467,3 +468,44 @@ async def test_the_overdue_validations_command_lists_late_requests():
     lines = out.decode().splitlines()
     assert lines[0].startswith(f"{late.reference}  due 2026-01-06 09:00 UTC")
     assert lines[-1] == "1 overdue validation(s)."
+
+
+async def test_lists_with_postponements_invoices_and_prices_cost_fixed_queries(client):
+    """A page asking for pending postponements and invoices, and the catalog asking for the
+    viewer's prices, cost the same number of SQL queries for 2 rows as for 6."""
+    world = await _acme()
+
+    async def statements(query: str) -> int:
+        with counting_sql() as counter:
+            (await gql(client, query, token=world.claire)).ok()
+        return len(counter.statements)
+
+    page = "{ enrollments { nodes { pendingPostponement { id } invoices { total } } } }"
+    catalog = "{ courses { price { netPrice discountSource } } }"
+    small = (await statements(page), await statements(catalog))
+    for _ in range(4):
+        row = await factories.enrollment(registrant_email="remi@acme.example", site=world.paris)
+        await Invoice.create(
+            enrollment=row, number=f"F-{row.reference}", amount=1, total=1, is_final=False
+        )
+        await PostponementRequest.create(enrollment=row, requested_session=world.session)
+    assert (await statements(page), await statements(catalog)) == small
+
+
+async def test_staff_cancel_a_partly_invoiced_order_the_customer_no_longer_can(client):
+    world = await _acme()
+    partly = await factories.enrollment(
+        registrant_email="remi@acme.example",
+        site=world.paris,
+        status=EnrollmentStatus.PARTIALLY_INVOICED,
+    )
+    by_id = {"id": str(partly.id), "reason": "Company closed"}
+    assert (await gql(client, CANCEL, by_id, world.remi)).codes == ["FORBIDDEN"]
+    cancelled = (await gql(client, CANCEL, by_id, world.sophie)).ok()["cancelEnrollment"]
+    assert cancelled["status"] == "CANCELLED"
+    entry = await AuditEntry.get(action="enrollment.cancelled")
+    assert (entry.actor_email, entry.before, entry.after["status"]) == (
+        "sophie@espace.example",
+        {"status": "PARTIALLY_INVOICED"},
+        "CANCELLED",
+    )

@@ -2,7 +2,7 @@
 front end would, through a customer's whole journey; then stopped with SIGTERM.
 
 Acme's Claire signs up with her company's SIRET, asks for admin rights, which Sophie (staff)
-grants. Her phoned-in enrollment is validated by staff, who issue a training agreement and
+grants. She books a trainee; staff validate the booking, issue the training agreement and
 upload the invoice copy. Claire gives Samuel a STANDARD access limited to invoice copies:
 Samuel sees the enrollment and downloads the invoice copy, never the agreement.
 """
@@ -29,9 +29,6 @@ from gql.client import AsyncClientSession
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 
-from models.companies import Establishment
-from models.enrollments import Enrollment
-from models.enums import EnrollmentStatus
 from services.pdf import simple_pdf
 from tests import factories
 from tests.live_server import LiveServer, live_server
@@ -109,14 +106,16 @@ async def download(server: LiveServer, link: str, token: str) -> tuple[int, byte
 async def test_a_customer_journey_through_a_live_server(tmp_dir):
     # Back office and catalog exist before the customer arrives.
     sophie = await factories.account("sophie.staff@espace.example", is_staff=True)
-    course_session = await factories.course_session(code="MGT-1")
+    await factories.course_session(code="MGT-1")
     mail_dir = tmp_dir / "mail"
 
     with live_server(tmp_dir, MAIL_DIR=str(mail_dir)) as server:
         # 1. Claire creates her company account (rule 1) and asks to administer Acme Paris.
         async with client_for(server) as anonymous:
-            courses = await run(anonymous, "{ courses { code } }")
-            assert courses == {"courses": [{"code": "MGT-1"}]}
+            courses = await run(anonymous, "{ courses { code sessions { id } } }")
+            (course,) = courses["courses"]
+            assert course["code"] == "MGT-1"
+            (session_id,) = [session["id"] for session in course["sessions"]]
             signed_up = await run(
                 anonymous, SIGN_UP, email="claire@acme.example", name="Claire", siret=ACME_SIRET
             )
@@ -149,13 +148,29 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             )
             assert decided["decideAdminAccessRequest"]["status"] == "APPROVED"
 
-        # 3. Claire enrolled someone by phone; staff validated it (rule 13). Recorded in the
-        # database: the enrollment mutations were not in the schema when this was written.
-        acme_paris = await Establishment.get(siret=ACME_SIRET)
-        enrollment = await factories.enrollment(
-            registrant_email="claire@acme.example", site=acme_paris, session=course_session
-        )
-        await Enrollment.filter(id=enrollment.id).update(status=EnrollmentStatus.VALIDATED.value)
+        # 3. Claire books a trainee for Acme Paris; Sophie validates the request (rule 13).
+        async with client_for(server, claire_token) as claire:
+            (site,) = (await run(claire, "{ establishments { id name } }"))["establishments"]
+            assert site["name"] == "Acme Paris"
+            booked = await run(
+                claire,
+                """mutation Enrol($sessionId: ID!, $site: ID!) {
+                     enroll(input: {sessionId: $sessionId, establishmentId: $site,
+                                    trainees: [{firstName: "Léa", lastName: "Martin"}]}) {
+                       reference enrollment { id status } }
+                   }""",
+                sessionId=session_id,
+                site=site["id"],
+            )
+        enrollment = booked["enroll"]["enrollment"]
+        assert enrollment["status"] == "PENDING_VALIDATION"
+        async with client_for(server, sophie_token) as staff:
+            validated = await run(
+                staff,
+                "mutation V($id: ID!) { validateEnrollment(id: $id) { status } }",
+                id=enrollment["id"],
+            )
+            assert validated["validateEnrollment"]["status"] == "VALIDATED"
 
         # 4. Staff issue the training agreement and upload the invoice copy (multipart).
         invoice_pdf = simple_pdf(["Invoice copy for Acme Paris"])
@@ -167,14 +182,14 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
                 """mutation Generate($id: ID!) {
                      generateDocument(enrollmentId: $id, kind: TRAINING_AGREEMENT) { id }
                    }""",
-                id=str(enrollment.id),
+                id=enrollment["id"],
             )
             attached = await run(
                 staff,
                 """mutation Attach($id: ID!, $file: Upload!) {
                      attachDocument(enrollmentId: $id, kind: INVOICE_COPY, file: $file) { size }
                    }""",
-                id=str(enrollment.id),
+                id=enrollment["id"],
                 file=FileVar(str(invoice_path), content_type="application/pdf"),
             )
             assert attached["attachDocument"]["size"] == len(invoice_pdf)
@@ -186,8 +201,6 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             assert row["status"] == "VALIDATED"
             assert row["trainingAgreement"]["id"] == agreement_id
             assert row["invoiceCopy"] is not None
-            (site,) = (await run(claire, "{ establishments { id name } }"))["establishments"]
-            assert site["name"] == "Acme Paris"
             granted = await run(
                 claire,
                 """mutation Grant($site: ID!) {

@@ -19,7 +19,14 @@ from schema.catalog import CourseSessionType
 from schema.context import Context, Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
-from schema.loaders import documents_loader, trainees_loader
+from schema.loaders import (
+    DOCUMENT_FIELDS,
+    documents_loader,
+    loaded_documents,
+    prefetch_documents,
+    selects_any,
+    trainees_loader,
+)
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
 from services import enrollments as service
 from services import history
@@ -34,18 +41,27 @@ class TraineeType:
     email: str = strawberry.field(description="E-mail of the trainee, if given.")
 
 
-async def _latest_of_kind(root: EnrollmentType, info: Info, kind: Kind) -> DocumentType | None:
-    if kind not in root.visible_document_kinds:
-        return None
-    for document in await documents_loader(info.context).load(root.model.id):
+def _latest_in(rows: list[Any], kind: Kind) -> DocumentType | None:
+    for document in rows:
         if document.kind == kind.value:
             return DocumentType.from_model(document)
     return None
 
 
+async def _latest_of_kind(root: EnrollmentType, info: Info, kind: Kind) -> DocumentType | None:
+    return _latest_in(await documents_loader(info.context).load(root.model.id), kind)
+
+
 def _kind_field(kind: Kind, label: str) -> DocumentType | None:
-    async def resolve(root: EnrollmentType, info: Info) -> DocumentType | None:
-        return await _latest_of_kind(root, info, kind)
+    def resolve(root: EnrollmentType, info: Info) -> DocumentType | None:
+        # Synchronous when the page prefetched its documents, else an awaitable (GraphQL
+        # awaits it): see `EnrollmentType.documents`.
+        if kind not in root.visible_document_kinds:
+            return None
+        rows = loaded_documents(info.context, root.model.id)
+        if rows is None:
+            return _latest_of_kind(root, info, kind)  # type: ignore[return-value]
+        return _latest_in(rows, kind)
 
     return strawberry.field(
         resolver=resolve,
@@ -171,7 +187,15 @@ class EnrollmentType:
     model: strawberry.Private[Enrollment]
 
     @strawberry.field(description="Documents of the enrollment this viewer may see, newest first.")
-    async def documents(self, info: Info) -> list[DocumentType]:
+    def documents(self, info: Info) -> list[DocumentType]:
+        # Plain values when the page prefetched its documents (no coroutine per row, issue
+        # 8); otherwise an awaitable that GraphQL awaits, batched by the loader.
+        rows = loaded_documents(info.context, self.model.id)
+        if rows is None:
+            return self._load_documents(info)  # type: ignore[return-value]
+        return [DocumentType.from_model(d) for d in rows]
+
+    async def _load_documents(self, info: Info) -> list[DocumentType]:
         rows = await documents_loader(info.context).load(self.model.id)
         return [DocumentType.from_model(d) for d in rows]
 
@@ -333,6 +357,8 @@ class Query:
         viewer = info.context.require_viewer()
         criteria = filter.to_criteria() if filter else history.HistoryFilter()
         page = await history.history_page(info.context.policy, viewer, criteria, first, after)
+        if selects_any(info.selected_fields, DOCUMENT_FIELDS):
+            await prefetch_documents(info.context, [row.id for row in page.enrollments])
         edges = [
             EnrollmentEdge(
                 cursor=history.encode_cursor(row),

@@ -43,3 +43,46 @@ def documents_loader(context: Context) -> DataLoader[int, list[history.DocumentR
 
 def trainees_loader(context: Context) -> DataLoader[int, list[Trainee]]:
     return _loader(context, "trainees", history.trainees_of)
+
+
+# Names of the fields of `Enrollment` that read the documents loader.
+DOCUMENT_FIELDS = frozenset(
+    {
+        "documents",
+        "invoiceCopy",
+        "trainingAgreement",
+        "attendanceSheet",
+        "evaluation",
+        "certificateOfAttendance",
+        "fundingApproval",
+        "purchaseOrder",
+        "signedQuote",
+    }
+)
+
+
+def selects_any(selections: Sequence[Any], names: frozenset[str]) -> bool:
+    """True when one of these field names appears anywhere in the selection (fragments
+    included). Erring on yes only costs a query the page would have made anyway."""
+    for selection in selections:
+        if getattr(selection, "name", None) in names:
+            return True
+        if selects_any(getattr(selection, "selections", None) or (), names):
+            return True
+    return False
+
+
+async def prefetch_documents(context: Context, enrollment_ids: Sequence[int]) -> None:
+    """Load the documents of a whole page up front (the same single query the loader would
+    run), so that each enrollment's document fields resolve without awaiting: on a
+    1,000-row page that spares a thousand coroutines and futures (issue 8)."""
+    await documents_loader(context).load_many(list(enrollment_ids))
+
+
+def loaded_documents(context: Context, enrollment_id: int) -> list[history.DocumentRow] | None:
+    """The documents of this enrollment if already loaded for this request, else None."""
+    loader = context.cache.get("documents")
+    future = loader.cache_map.get(enrollment_id) if loader is not None else None
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    return future.result()  # type: ignore[no-any-return]

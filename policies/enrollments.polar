@@ -29,7 +29,8 @@ cancellable_online(enrollment: Enrollment) if
   enrollment.channel = "WEB" and
   enrollment.status in ["PENDING_VALIDATION", "VALIDATED"];
 
-# Rule 14: a postponement is a request that staff handle; whoever may cancel may ask.
+# Rule 14: a postponement is a request that staff handle: the registrant or an admin of the
+# establishment may ask, whatever the channel (an order already over cannot be moved).
 allow(viewer: Viewer, "request_postponement", enrollment: Enrollment) if
   is_registrant_of(viewer, enrollment) or
   is_admin_of(viewer, enrollment.establishment_id);

@@ -147,29 +147,53 @@ async def drain(settings: Settings | None = None) -> SendReport:
             return total
 
 
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
 async def pending_count() -> int:
     return await OutboxMail.filter(sent_at=None).count()
 
 
-async def run_forever(settings: Settings | None = None, poll_seconds: float = POLL_SECONDS) -> None:
-    """The in-process sender: a pass over the outbox every few seconds, until cancelled."""
-    while True:
+async def run_forever(
+    settings: Settings | None = None,
+    poll_seconds: float = POLL_SECONDS,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """The in-process sender: a pass over the outbox every few seconds, until `stop` is set
+    (between passes) or the task is cancelled."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
             await drain(settings)
         except asyncio.CancelledError:
             raise
         except Exception:  # the database may be briefly away: keep the loop alive
             logger.exception("mail sender pass failed")
-        await asyncio.sleep(poll_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
 
 
 @contextlib.asynccontextmanager
-async def background_sender(settings: Settings | None = None) -> AsyncIterator[asyncio.Task[None]]:
-    """Run `run_forever` while the application runs (used by server.py's lifespan)."""
-    task = asyncio.create_task(run_forever(settings), name="espace-mail-sender")
+async def background_sender(
+    settings: Settings | None = None, grace_seconds: float = SHUTDOWN_GRACE_SECONDS
+) -> AsyncIterator[asyncio.Task[None]]:
+    """Run `run_forever` while the application runs (used by server.py's lifespan).
+
+    On shutdown the pass under way is allowed to finish (up to `grace_seconds`), so a mail
+    being handed to the SMTP server is not cut off and sent again after its lease.
+    """
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(settings, stop=stop), name="espace-mail-sender")
     try:
         yield task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=grace_seconds)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise

@@ -41,15 +41,6 @@ def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
     return loader
 
 
-def _actor(info: Info) -> service.Actor:
-    context = info.context
-    return service.Actor(
-        viewer=context.require_viewer(),
-        account=context.require_account(),
-        client_address=context.client_address,
-    )
-
-
 @strawberry.type(name="Establishment", description="A site of a company, with its SIRET number.")
 class EstablishmentType:
     id: strawberry.ID = strawberry.field(description="Identifier of the establishment.")
@@ -257,7 +248,7 @@ class Mutation:
     ) -> AccessType | None:
         row = await service.grant_access(
             info.context.policy,
-            _actor(info),
+            info.context.actor(),
             parse_id(establishment_id, "establishmentId"),
             email,
             role,
@@ -284,7 +275,7 @@ class Mutation:
     ) -> AccessType | None:
         row = await service.update_access(
             info.context.policy,
-            _actor(info),
+            info.context.actor(),
             parse_id(access_id, "accessId"),
             role,
             document_kinds or [],
@@ -301,7 +292,7 @@ class Mutation:
         access_id: Annotated[strawberry.ID, strawberry.argument(description="Access identifier.")],
     ) -> AccessType | None:
         row = await service.revoke_access(
-            info.context.policy, _actor(info), parse_id(access_id, "accessId")
+            info.context.policy, info.context.actor(), parse_id(access_id, "accessId")
         )
         return AccessType.from_model(row)
 
@@ -326,7 +317,7 @@ class Mutation:
     ) -> AdminAccessRequestType | None:
         row = await service.request_admin_access(
             info.context.policy,
-            _actor(info),
+            info.context.actor(),
             establishment_id=(
                 parse_id(establishment_id, "establishmentId")
                 if establishment_id is not None
@@ -353,6 +344,10 @@ class Mutation:
         ] = "",
     ) -> AdminAccessRequestType | None:
         row = await service.decide_admin_access_request(
-            info.context.policy, _actor(info), parse_id(request_id, "requestId"), approve, note
+            info.context.policy,
+            info.context.actor(),
+            parse_id(request_id, "requestId"),
+            approve,
+            note,
         )
         return AdminAccessRequestType.from_model(row)

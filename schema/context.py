@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from models.accounts import Account
 from policies.engine import Policy, Viewer
+from services.actors import Actor
 from services.errors import Unauthenticated
 from services.sessions import session_for_token, viewer_for_account
 
@@ -43,6 +44,14 @@ class Context:
         if self.account is None:
             raise Unauthenticated()
         return self.account
+
+    def actor(self) -> Actor:
+        """The signed-in caller as a use case sees them (UNAUTHENTICATED when anonymous)."""
+        return Actor(
+            viewer=self.require_viewer(),
+            account=self.require_account(),
+            client_address=self.client_address,
+        )
 
 
 Info = StrawberryInfo[Context, None]

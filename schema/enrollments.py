@@ -402,15 +402,6 @@ class Query:
 # --- mutations --------------------------------------------------------------------------
 
 
-def _actor(info: Info) -> service.Actor:
-    context = info.context
-    return service.Actor(
-        viewer=context.require_viewer(),
-        account=context.require_account(),
-        client_address=context.client_address,
-    )
-
-
 async def _present(info: Info, enrollment_id: int) -> EnrollmentType:
     """The enrollment as this viewer sees it now (NOT_FOUND if they may not see it)."""
     page = await history.get_enrollment(info.context.policy, info.context.viewer, enrollment_id)
@@ -524,7 +515,7 @@ class Mutation:
         info: Info,
         input: Annotated[EnrollInput, strawberry.argument(description="The booking request.")],
     ) -> EnrollPayload:
-        actor = _actor(info)
+        actor = info.context.actor()
         booking = await service.enroll(
             info.context.policy,
             actor,
@@ -563,7 +554,7 @@ class Mutation:
         ] = "",
     ) -> EnrollmentType:
         enrollment = await service.cancel_enrollment(
-            info.context.policy, _actor(info), parse_id(id), reason
+            info.context.policy, info.context.actor(), parse_id(id), reason
         )
         return await _present(info, enrollment.id)
 
@@ -584,7 +575,7 @@ class Mutation:
     ) -> EnrollmentType:
         await service.request_postponement(
             info.context.policy,
-            _actor(info),
+            info.context.actor(),
             parse_id(id),
             parse_id(session_id, "sessionId"),
             message,
@@ -604,7 +595,7 @@ class Mutation:
     ) -> OfflineEnrollmentPayload:
         booking = await service.record_offline_enrollment(
             info.context.policy,
-            _actor(info),
+            info.context.actor(),
             service.OfflineEnrollmentRequest(
                 session_id=parse_id(input.session_id, "sessionId"),
                 trainees=[t.to_service() for t in input.trainees],
@@ -632,7 +623,7 @@ class Mutation:
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
     ) -> EnrollmentType:
         enrollment = await service.validate_enrollment(
-            info.context.policy, _actor(info), parse_id(id)
+            info.context.policy, info.context.actor(), parse_id(id)
         )
         return await _present(info, enrollment.id)
 
@@ -652,7 +643,7 @@ class Mutation:
         ],
     ) -> InvoicePayload:
         invoice = await service.record_invoice(
-            info.context.policy, _actor(info), parse_id(id), amount, final
+            info.context.policy, info.context.actor(), parse_id(id), amount, final
         )
         return InvoicePayload(
             invoice=InvoiceType.from_model(invoice),
@@ -675,6 +666,10 @@ class Mutation:
         ] = "",
     ) -> EnrollmentType:
         enrollment = await service.answer_postponement(
-            info.context.policy, _actor(info), parse_id(request_id, "requestId"), approve, answer
+            info.context.policy,
+            info.context.actor(),
+            parse_id(request_id, "requestId"),
+            approve,
+            answer,
         )
         return await _present(info, enrollment.id)

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.access import Access, AdminAccessRequest, TrainingManager
@@ -28,8 +26,10 @@ from models.enums import AccessRole, DocumentKind, RequestStatus
 from policies.engine import Policy, Viewer
 from services import audit
 from services.accounts import ensure_account
+from services.actors import Actor
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.locks import lock_establishment
 from services.mail import queue_mail
 from services.training_managers import grant_known_training_manager_accesses
 
@@ -49,16 +49,6 @@ _DECISION_WORDS = {
         False: ("declined", "Your current accesses do not change."),
     },
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: the policy's view of them, their account (for the audit log) and the
-    address the request came from."""
-
-    viewer: Viewer
-    account: Account
-    client_address: str = ""
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -165,20 +155,6 @@ async def get_access(policy: Policy, viewer: Viewer, access_id: int) -> Access:
 # -- the admin invariant -------------------------------------------------------------------
 
 
-async def _lock_establishment(establishment_id: int) -> None:
-    """Serialize every change of this establishment's accesses until the transaction ends.
-
-    Call first thing inside the transaction. PostgreSQL locks the row (`SELECT ... FOR
-    UPDATE`); SQLite takes the database write lock at once with a no-op UPDATE, so that a
-    second writer waits here instead of failing to upgrade its read lock later.
-    """
-    dialect = connections.get("default").capabilities.dialect
-    if dialect == "postgres":
-        await Establishment.select_for_update().get(id=establishment_id)
-    else:
-        await Establishment.filter(id=establishment_id).update(name=F("name"))
-
-
 async def _admin_count(establishment_id: int) -> int:
     return await Access.filter(
         establishment_id=establishment_id, role=AccessRole.ADMIN.value
@@ -230,7 +206,7 @@ async def grant_access(
     kinds = clean_document_kinds(role, document_kinds)
     address = normalize_email(email)
     async with in_transaction():
-        await _lock_establishment(establishment.id)
+        await lock_establishment(establishment.id)
         account, _ = await ensure_account(address, reason=establishment.name)
         existing = await Access.get_or_none(
             account_id=account.id, establishment_id=establishment.id
@@ -279,7 +255,7 @@ async def update_access(
         raise Forbidden("You cannot lower your own admin access: ask another admin.")
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
-        await _lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
             raise NotFound("Access")
@@ -312,7 +288,7 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
     if not policy.is_allowed(actor.viewer, "revoke", access):
         raise Forbidden("You may not remove this access.")
     async with in_transaction():
-        await _lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
             raise NotFound("Access")
@@ -373,7 +349,7 @@ async def request_admin_access(
     ):
         raise Conflict("You are already an admin of this establishment.")
     async with in_transaction():
-        await _lock_establishment(establishment.id)
+        await lock_establishment(establishment.id)
         if await AdminAccessRequest.exists(
             account_id=viewer_id,
             establishment_id=establishment.id,
@@ -422,7 +398,7 @@ async def decide_admin_access_request(
     requester: Account = request.account
     establishment: Establishment = request.establishment
     async with in_transaction():
-        await _lock_establishment(establishment.id)
+        await lock_establishment(establishment.id)
         decided = await AdminAccessRequest.filter(
             id=request.id, status=RequestStatus.PENDING.value
         ).update(

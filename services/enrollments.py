@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise import connections
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -33,9 +32,11 @@ from models.enums import AccessRole, AccountKind, Channel, EnrollmentStatus, Req
 from policies.engine import Policy, Viewer
 from services import audit, history, pricing
 from services.accounts import ensure_account
+from services.actors import Actor
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.locks import lock_establishment
 from services.mail import queue_mail
 
 VALIDATION_BUSINESS_HOURS = 24
@@ -54,16 +55,6 @@ TRANSITIONS: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
 }
 # Statuses in which a postponement can still be asked for and granted.
 POSTPONABLE = frozenset({S.PENDING_VALIDATION, S.VALIDATED, S.PARTIALLY_INVOICED})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: the policy's view of them, their account (for the audit log) and the
-    address the request came from."""
-
-    viewer: Viewer
-    account: Account
-    client_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,15 +239,6 @@ async def _move(
     enrollment.status = to.value
 
 
-async def _lock_establishment(establishment_id: int) -> None:
-    """Serialize first enrollments of an establishment until the transaction ends
-    (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a no-op UPDATE takes the write lock)."""
-    if connections.get("default").capabilities.dialect == "postgres":
-        await Establishment.select_for_update().get(id=establishment_id)
-    else:
-        await Establishment.filter(id=establishment_id).update(name=F("name"))
-
-
 async def _take_seats(session_id: int, seats: int) -> None:
     """Book seats with one conditional UPDATE: never more than the capacity, even under
     concurrent bookings. CONFLICT when not enough seats are left."""
@@ -336,7 +318,7 @@ async def _book(
 ) -> tuple[Enrollment, bool]:
     """Book the seats and write the enrollment. Call inside a transaction."""
     if establishment is not None:
-        await _lock_establishment(establishment.id)
+        await lock_establishment(establishment.id)
     seats = len(trainees)
     await _take_seats(session.id, seats)
     first_of_establishment = (

@@ -17,7 +17,7 @@ from services import catalog
 from settings import Settings, get_settings
 from tests import factories
 from tests.graphql import GraphQLResult, gql
-from web.body_limit import MAX_BODY_BYTES
+from web.body_limit import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
 
 
 def settings_for(**changes: Any) -> Settings:
@@ -199,6 +199,17 @@ async def test_a_multipart_upload_may_exceed_one_megabyte(client):
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_a_multipart_body_past_the_upload_limit_is_refused(client):
+    """The upload allowance is a document's 20 MB plus room for the form fields, no more."""
+    operations = json.dumps({"query": "{ __typename }", "variables": {}})
+    response = await client.post(
+        "/graphql",
+        data={"operations": operations, "map": "{}"},
+        files={"pad": ("big.bin", b"x" * (MAX_UPLOAD_BYTES + 1), "application/octet-stream")},
+    )
+    assert response.status_code == 413
 
 
 async def test_batched_operations_are_refused(client):

@@ -1,7 +1,10 @@
 """Request bodies over 1 MB are refused with 413 before the app parses them.
 
-File uploads (multipart/form-data) may be larger, up to `MAX_UPLOAD_BYTES`. The limit holds
-for chunked bodies too: bytes are counted as they arrive, not only read from Content-Length.
+File uploads (multipart/form-data) may be larger: a document of up to
+`services.documents.MAX_UPLOAD_BYTES` plus room for the other form fields, so that a file
+just over the document limit reaches the upload check and gets its clear BAD_USER_INPUT,
+while a huge body is still cut off here. The limit holds for chunked bodies too: bytes are
+counted as they arrive, not only read from Content-Length.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.documents import MAX_UPLOAD_BYTES as MAX_DOCUMENT_BYTES
+
 MAX_BODY_BYTES = 1024 * 1024
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MULTIPART_MARGIN_BYTES = 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES + MULTIPART_MARGIN_BYTES
 
 
 class BodyTooLarge(Exception):

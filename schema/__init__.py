@@ -20,9 +20,20 @@ from schema.uploads import SCALAR_MAP
 MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents, access)
 
 
+ROOT_DESCRIPTIONS = {
+    "Query": "Everything a client can read. Lists and records are filtered by the policy: "
+    "what the caller may not see is absent (lists) or null with NOT_FOUND (records).",
+    "Mutation": "Everything a client can change. Each mutation asks the policy first and "
+    "answers with an `extensions.code` when it refuses.",
+}
+
+
 def _merged(name: str) -> type | None:
     parts = tuple(getattr(m, name) for m in MODULES if hasattr(m, name))
-    return merge_types(name, parts) if parts else None
+    if not parts:
+        return None
+    merge_types(name, parts)  # refuses two modules defining the same field
+    return strawberry.type(type(name, parts, {}), name=name, description=ROOT_DESCRIPTIONS[name])
 
 
 class EspaceSchema(strawberry.Schema):

@@ -13,7 +13,6 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -27,6 +26,7 @@ from policies.engine import Policy, Viewer
 from services import audit
 from services.accounts import ensure_account
 from services.actors import Actor
+from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
 from services.locks import lock_establishment
@@ -180,10 +180,6 @@ def clean_document_kinds(role: AccessRole, kinds: Iterable[str]) -> list[str]:
     return sorted(values)
 
 
-def _snapshot(access: Access, email: str) -> dict[str, Any]:
-    return {"account": email, "role": access.role, "documentKinds": list(access.document_kinds)}
-
-
 async def _reload(access_id: int) -> Access:
     return (
         await Access.filter(id=access_id).select_related("account", "establishment__company").get()
@@ -233,7 +229,7 @@ async def grant_access(
             target_id=access.id,
             establishment_id=establishment.id,
             before=None,
-            after=_snapshot(access, account.email),
+            after=access_snapshot(access, account.email),
             client_address=actor.client_address,
         )
     return await _reload(access.id)
@@ -265,7 +261,7 @@ async def update_access(
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
             raise Conflict("An establishment keeps at least one admin.")
-        before = _snapshot(current, access.account.email)
+        before = access_snapshot(current, access.account.email)
         current.role = role.value
         current.document_kinds = kinds
         await current.save(update_fields=["role", "document_kinds", "updated_at"])
@@ -276,7 +272,7 @@ async def update_access(
             target_id=current.id,
             establishment_id=current.establishment_id,  # type: ignore[attr-defined]
             before=before,
-            after=_snapshot(current, access.account.email),
+            after=access_snapshot(current, access.account.email),
             client_address=actor.client_address,
         )
     return await _reload(access.id)
@@ -297,7 +293,7 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
             raise Conflict("An establishment keeps at least one admin.")
-        before = _snapshot(current, access.account.email)
+        before = access_snapshot(current, access.account.email)
         await Access.filter(id=current.id).delete()
         await audit.record(
             "access.revoked",
@@ -420,7 +416,14 @@ async def decide_admin_access_request(
             client_address=actor.client_address,
         )
         if approve:
-            await _make_admin(requester, establishment, actor)
+            await make_admin(
+                requester,
+                establishment.id,
+                action="access.granted",
+                updated_action="access.updated",
+                by=actor.account,
+                client_address=actor.client_address,
+            )
         verdict, consequence = _DECISION_WORDS.get(requester.language, _DECISION_WORDS["fr"])[
             approve
         ]
@@ -435,37 +438,6 @@ async def decide_admin_access_request(
             note=note.strip() or "-",
         )
     return await _reload_request(request.id)
-
-
-async def _make_admin(account: Account, establishment: Establishment, actor: Actor) -> None:
-    """Give ADMIN to `account` on `establishment`, raising an existing access."""
-    access = await Access.get_or_none(account_id=account.id, establishment_id=establishment.id)
-    if access is not None and access.role == AccessRole.ADMIN.value:
-        return
-    if access is None:
-        access = await Access.create(
-            account=account,
-            establishment=establishment,
-            role=AccessRole.ADMIN.value,
-            document_kinds=[],
-            granted_by=actor.account,
-        )
-        before = None
-    else:
-        before = _snapshot(access, account.email)
-        access.role = AccessRole.ADMIN.value
-        access.document_kinds = []
-        await access.save(update_fields=["role", "document_kinds", "updated_at"])
-    await audit.record(
-        "access.granted" if before is None else "access.updated",
-        actor=actor.account,
-        target_type="Access",
-        target_id=access.id,
-        establishment_id=establishment.id,
-        before=before,
-        after=_snapshot(access, account.email),
-        client_address=actor.client_address,
-    )
 
 
 # -- training managers known in our records (rule 9) ---------------------------------------

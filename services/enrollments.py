@@ -23,16 +23,16 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models.access import Access
 from models.accounts import Account
 from models.catalog import CourseSession
 from models.companies import Establishment
 from models.enrollments import Enrollment, Invoice, PostponementRequest, Trainee
-from models.enums import AccessRole, AccountKind, Channel, EnrollmentStatus, RequestStatus
+from models.enums import AccountKind, Channel, EnrollmentStatus, RequestStatus
 from policies.engine import Policy, Viewer
 from services import audit, history, pricing
 from services.accounts import ensure_account
 from services.actors import Actor
+from services.admins import make_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
@@ -259,40 +259,6 @@ async def _release_seats(session_id: int, seats: int) -> None:
     )
 
 
-async def _make_first_registrant_admin(
-    account: Account, establishment: Establishment, actor: Actor
-) -> bool:
-    """Rule 9: the account that placed the first enrollment of an establishment becomes its
-    admin (an existing standard access is raised). Returns whether anything changed."""
-    access = await Access.get_or_none(account_id=account.id, establishment_id=establishment.id)
-    if access is not None and access.role == AccessRole.ADMIN.value:
-        return False
-    before = None
-    if access is None:
-        access = await Access.create(
-            account=account,
-            establishment=establishment,
-            role=AccessRole.ADMIN.value,
-            document_kinds=[],
-        )
-    else:
-        before = {"role": access.role, "documentKinds": access.document_kinds}
-        access.role = AccessRole.ADMIN.value
-        access.document_kinds = []
-        await access.save(update_fields=["role", "document_kinds", "updated_at"])
-    await audit.record(
-        "access.granted_first_enrollment",
-        actor=actor.account,
-        target_type="Access",
-        target_id=access.id,
-        establishment_id=establishment.id,
-        before=before,
-        after={"account": account.email, "role": AccessRole.ADMIN.value},
-        client_address=actor.client_address,
-    )
-    return True
-
-
 async def _session(session_id: int, now: datetime) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
@@ -373,7 +339,16 @@ async def _book(
     )
     became_admin = False
     if first_of_establishment and admin_candidate is not None and establishment is not None:
-        became_admin = await _make_first_registrant_admin(admin_candidate, establishment, actor)
+        became_admin = (
+            await make_admin(
+                admin_candidate,
+                establishment.id,
+                action="access.granted_first_enrollment",
+                by=actor.account,
+                client_address=actor.client_address,
+            )
+            is not None
+        )
     return enrollment, became_admin
 
 

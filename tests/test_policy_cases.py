@@ -3,44 +3,16 @@ as a reviewer runs it (a subprocess on real files)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from policies.cases import Case, case_files, load_suite, run_case
-from policies.engine import POLICY_DIR, Policy
+from policies.engine import Policy
+from tests.reviewer import espace, policy_copy
 
 SUITE = load_suite(case_files())
 PRODUCT_RULES = {"4", "5", "6", "7", "8", "9", "12", "13", "14"}
-
-
-def espace(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `espace` command line as a reviewer would."""
-    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
-    script = Path(sys.executable).parent / "espace"
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "import commands; commands.main()"]
-    )
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=POLICY_DIR.parent,
-        timeout=120,
-    )
-
-
-def policy_copy(tmp_dir: Path) -> Path:
-    copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
 
 
 @pytest.mark.parametrize("case", SUITE.cases, ids=lambda c: f"{c.where} {c.name}")

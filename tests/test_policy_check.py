@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from policies.engine import POLICY_DIR
-
-
-def espace(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
-    script = Path(sys.executable).parent / "espace"
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "import commands; commands.main()"]
-    )
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=POLICY_DIR.parent,
-        timeout=120,
-    )
+from tests.reviewer import espace
 
 
 def check_with(tmp_dir: Path, extra: str) -> subprocess.CompletedProcess[str]:

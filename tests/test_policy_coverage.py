@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from policies.engine import POLICY_DIR
-
-
-def espace(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
-    script = Path(sys.executable).parent / "espace"
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "import commands; commands.main()"]
-    )
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=POLICY_DIR.parent,
-        timeout=120,
-    )
-
-
-def policy_copy(tmp_dir: Path) -> Path:
-    copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
+from tests.reviewer import espace, policy_copy
 
 
 def test_coverage_lists_every_file(tmp_dir: Path) -> None:

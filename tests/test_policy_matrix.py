@@ -3,14 +3,10 @@ change shows up in exactly the cells it should."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from policies.engine import POLICY_DIR
 from policies.matrix import MATRIX_FILE, REGENERATE, cells, render_matrix
+from tests.reviewer import espace, policy_copy
 
 OTHER_KINDS = [
     "TRAINING_AGREEMENT",
@@ -20,30 +16,6 @@ OTHER_KINDS = [
     "PURCHASE_ORDER",
     "SIGNED_QUOTE",
 ]  # the kinds the matrix's standard user was not given
-
-
-def espace(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
-    script = Path(sys.executable).parent / "espace"
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "import commands; commands.main()"]
-    )
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=POLICY_DIR.parent,
-        timeout=120,
-    )
-
-
-def policy_copy(tmp_dir: Path) -> Path:
-    copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
 
 
 def test_committed_matrix_matches_the_policy() -> None:

@@ -13,6 +13,11 @@ allow(viewer: Viewer, "read", enrollment: Enrollment) if
 allow(viewer: Viewer, "read", _enrollment: Enrollment) if
   is_staff(viewer);
 
+# Rule 4 and 5: an enrollment is in a person's own history when they are its registrant
+# (the answer to an enrollment tells them so; an admin may see it without it being theirs).
+allow(viewer: Viewer, "in_own_history", enrollment: Enrollment) if
+  is_registrant_of(viewer, enrollment);
+
 # Rule 14: an enrollment made online can be cancelled from the customer space by its
 # registrant, until it is invoiced.
 allow(viewer: Viewer, "cancel", enrollment: Enrollment) if

@@ -92,8 +92,9 @@ class OfflineEnrollmentRequest:
 class Booking:
     """The outcome of a booking.
 
-    `in_registrant_history`: whether the registrant e-mail is the login e-mail of the person
-    who enrolled (rule 5: otherwise the enrollment is not in their history).
+    `in_registrant_history`: whether the policy puts the enrollment in the own history of
+    the person who enrolled (rule 5: not when they typed another e-mail, nor before they
+    verified their login e-mail).
     `became_admin`: the first enrollment of the establishment made its registrant admin.
     `account_created`: an offline order created the registrant's account (rule 2).
     """
@@ -414,7 +415,7 @@ async def enroll(
         )
     return Booking(
         enrollment=enrollment,
-        in_registrant_history=registrant_email == actor.account.email,
+        in_registrant_history=policy.is_allowed(actor.viewer, "in_own_history", enrollment),
         became_admin=became_admin,
     )
 

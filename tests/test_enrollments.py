@@ -509,3 +509,19 @@ async def test_staff_cancel_a_partly_invoiced_order_the_customer_no_longer_can(c
         {"status": "PARTIALLY_INVOICED"},
         "CANCELLED",
     )
+
+
+async def test_before_verifying_her_address_an_enrollment_is_not_said_to_be_in_her_history(
+    client,
+):
+    """The answer to `enroll` follows the policy: an unverified login e-mail has no history
+    yet (rules 4, 5), so the booking is not announced as part of it."""
+    world = await _acme()
+    newcomer = await factories.account(
+        "newcomer@example.com", kind=AccountKind.INDIVIDUAL, verified=False
+    )
+    booked = await _enroll(client, world, await factories.token_for(newcomer))
+    assert booked["inYourHistory"] is False
+    assert booked["enrollment"] is None
+    row = await Enrollment.get(reference=booked["reference"])
+    assert row.registrant_email == "newcomer@example.com"

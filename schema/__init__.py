@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
+from schema.execution import EspaceExecutor
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -53,4 +54,5 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=EspaceExecutor,
     )

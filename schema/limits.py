@@ -2,8 +2,9 @@
 
 Each limit is a schema extension *class*: Strawberry builds a fresh instance for every request,
 so no state is shared between requests. A request over a limit is refused before anything runs
-(depth, aliases, tokens, directives) or stops resolving fields once its time budget is spent;
-either way the client gets `BAD_USER_INPUT` with a message saying which limit it hit.
+(depth, aliases, tokens, directives) or stops resolving fields once its time budget is spent
+(`TIME_BUDGET_SECONDS`, checked by the executor in `schema.execution`); either way the client
+gets `BAD_USER_INPUT` with a message saying which limit it hit.
 
 Page sizes are limited where pages are built (`services/history.py`: 100 rows, 1,000 when the
 policy allows exports). Batched operations are off (Strawberry's default, kept).
@@ -11,8 +12,7 @@ policy allows exports). Batched operations are off (Strawberry's default, kept).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import DirectiveNode, GraphQLError, ValidationContext, ValidationRule
@@ -32,7 +32,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2_000
 MAX_DIRECTIVES = 50
-# Seconds an operation may spend resolving fields. Read per request, so tests may lower it.
+# Seconds an operation may spend resolving fields, enforced by `schema.execution`. Read per
+# operation, so tests may lower it.
 TIME_BUDGET_SECONDS = 10.0
 
 LIMIT_ERROR_CODE = "BAD_USER_INPUT"
@@ -87,37 +88,6 @@ class DirectiveLimit(AddValidationRules):
         super().__init__([MaxDirectivesRule])
 
 
-class TimeBudgetExceeded(GraphQLError):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(
-            f"This operation ran out of its {seconds:g} second budget: "
-            "ask for fewer fields or a smaller page.",
-            extensions={"code": LIMIT_ERROR_CODE, "timeBudgetSeconds": seconds},
-        )
-
-
-class TimeBudget(SchemaExtension):
-    """Stops resolving fields once the operation has used up its time budget.
-
-    The check runs before each field resolves, never in the middle of one: a mutation's
-    service either runs whole (in its transaction) or not at all. Fields not resolved in time
-    are `null` with a `BAD_USER_INPUT` error saying so.
-    """
-
-    def __init__(self) -> None:
-        self.seconds = TIME_BUDGET_SECONDS
-        self.deadline = float("inf")
-
-    def on_execute(self) -> Iterator[None]:
-        self.deadline = time.monotonic() + self.seconds
-        yield
-
-    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() > self.deadline:
-            raise TimeBudgetExceeded(self.seconds)
-        return _next(root, info, *args, **kwargs)
-
-
 def operation_limits(settings: Settings) -> Sequence[type[SchemaExtension]]:
     """The limit extensions for this deployment. Production also hides the schema: no
     introspection and no "Did you mean ...?" suggestions in error messages."""
@@ -126,7 +96,6 @@ def operation_limits(settings: Settings) -> Sequence[type[SchemaExtension]]:
         DepthLimit,
         AliasLimit,
         DirectiveLimit,
-        TimeBudget,
     ]
     if not settings.is_dev:
         limits += [DisableIntrospection, HideSuggestions]

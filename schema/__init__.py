@@ -47,12 +47,18 @@ class EspaceSchema(strawberry.Schema):
         return None
 
 
-def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
-    """The schema with its extensions (classes, instantiated per request by Strawberry)."""
+def build_schema(
+    extensions: Sequence[type[SchemaExtension]] = (), *, standard_execution: bool = False
+) -> strawberry.Schema:
+    """The schema with its extensions (classes, instantiated per request by Strawberry).
+
+    It runs operations with `schema.execution.EspaceExecutor`; `standard_execution` gives
+    Strawberry's own executor instead, for tests and benchmarks that compare the two.
+    """
     return EspaceSchema(
         query=_merged("Query"),
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        execution_context_class=EspaceExecutor,
+        execution_context_class=None if standard_execution else EspaceExecutor,
     )

@@ -10,8 +10,9 @@ the answers are the same (issue 8):
   "basic" field) whose type is a scalar, an enum or a list of them is read with one
   `attrgetter` per selection and serialized by its type, with no resolve info, response
   path or resolver call. Anything unusual (an exception, a null where the type forbids it)
-  is handed back to graphql-core, which redoes that one field the standard way and reports
-  it exactly as it always would: reading an attribute has no side effect.
+  sends the whole object back to graphql-core, which completes it the standard way and
+  reports it exactly as it always would (the object's resolvers have not run yet, and
+  reading an attribute has no side effect).
 - **Lists of objects are completed directly**: each item goes straight to its fields,
   skipping graphql-core's generic steps between a list and its items' fields (the steps
   that matter, null items, awaitables and errors, are kept).
@@ -156,18 +157,17 @@ class _Reader:
             p.response_name for p in plain
         ]
 
-    def read(self, source: Any, results: dict[str, Any], failed: list[str]) -> None:
-        """Puts each plain field's value in `results`, in the query's order; the names of
-        those that must be redone the standard way go to `failed` (with a placeholder)."""
+    def read(self, source: Any, results: dict[str, Any]) -> bool:
+        """Puts each plain field's value in `results`, in the query's order. False as soon
+        as one cannot be read directly: the whole object then goes the standard way (so that
+        its errors come in the query's order, the first failing non-null field first)."""
         try:
             values = self.values(source)
         except Exception:  # a missing attribute: the standard way reports it
-            values = (_MISSING,) * len(self.plain)
+            return False
         for field, value in zip(self.plain, values, strict=True):
             try:
-                if value is _MISSING:
-                    pass
-                elif value is None:
+                if value is None:
                     if field.nullable:
                         results[field.response_name] = None
                         continue
@@ -175,23 +175,25 @@ class _Reader:
                     results[field.response_name] = value
                     continue
                 elif field.is_list:
-                    items = [field.serialize(item) for item in value]
-                    if None not in items and Undefined not in items:
-                        results[field.response_name] = items
-                        continue
+                    # Only real lists: graphql-core refuses a string or a mapping here.
+                    if isinstance(value, list | tuple):
+                        items = [field.serialize(item) for item in value]
+                        if None not in items and Undefined not in items:
+                            results[field.response_name] = items
+                            continue
                 else:
                     value = field.serialize(value)
                     if value is not None and value is not Undefined:
                         results[field.response_name] = value
                         continue
-            except Exception:  # the standard way reports it, below
-                pass
-            failed.append(field.response_name)
-            results[field.response_name] = None
+            except Exception:  # the standard way reports it
+                return False
+            return False
+        return True
 
 
 def _merge(
-    results: dict[str, Any], standard: list[str], completed: dict[str, Any]
+    results: dict[str, Any], standard: tuple[str, ...], completed: dict[str, Any]
 ) -> dict[str, Any]:
     """Fills in the fields completed the standard way; a field graphql-core left out of its
     answer (an unknown field) is left out of ours."""
@@ -279,12 +281,15 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         if not reader.in_order:
             results = dict.fromkeys(grouped_field_set)  # placeholders in the query's order
-        standard = list(reader.standard)
-        reader.read(source_value, results, standard)
+        if not reader.read(source_value, results):
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        standard = reader.standard
         if not standard:
             return results
-        # The rest (resolvers, objects, failures) the standard way, in one call so that
-        # awaitables and errors are handled as graphql-core always does.
+        # The rest (resolvers, objects) the standard way, in one call so that awaitables and
+        # errors are handled as graphql-core always does.
         rest = {name: grouped_field_set[name] for name in standard}
         completed = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(completed):

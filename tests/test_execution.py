@@ -639,12 +639,6 @@ async def test_a_few_bad_items_of_a_list_of_40_get_the_standard_answer(
     assert len(good["data"][field]) == 40 and not good["errors"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EspaceExecutor._Reader.read serializes each item of any iterable: a str (or a "
-    "dict) in a [String!] plain field comes out as its characters (or keys), where "
-    "graphql-core answers null with 'Expected Iterable, but did not find one'",
-)
 @pytest.mark.parametrize("value", ["abc", {"a": 1}])
 async def test_a_string_or_a_mapping_in_a_list_field_is_not_a_list(value: Any) -> None:
     with pytest.MonkeyPatch.context() as patch:
@@ -653,23 +647,11 @@ async def test_a_string_or_a_mapping_in_a_list_field_is_not_a_list(value: Any) -
     assert answer["data"] == {"item": None}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EspaceExecutor redoes the plain fields it failed to read after the fields it "
-    "always leaves to graphql-core (resolvers, objects), so their errors come after the "
-    "resolvers' errors instead of in the query's order",
-)
 async def test_errors_of_plain_fields_and_resolvers_are_reported_in_query_order() -> None:
     answer = await own_both('{ item(case: "an object in a nullable str") { note boom } }')
     assert [e["path"] for e in answer["errors"]] == [["item", "note"], ["item", "boom"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Same cause as the order of errors: when a failing non-null plain field comes "
-    "before a failing non-null resolver, graphql-core reports the plain field's error and "
-    "never runs the resolver; EspaceExecutor runs the resolver first and reports its error",
-)
 async def test_the_first_failing_non_null_field_is_the_one_reported() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(MISSING, "no name", ["name"])

@@ -49,8 +49,11 @@ def _rule_key(rule: type[ASTValidationRule]) -> Hashable:
     """
     init: Callable[..., Any] | None = rule.__dict__.get("__init__")
     cells = getattr(init, "__closure__", None) or ()
+    names = init.__code__.co_freevars if cells else ()  # type: ignore[union-attr]
     values = []
-    for cell in cells:
+    for name, cell in zip(names, cells, strict=True):
+        if name == "__class__":  # the cell `super()` reads: the rule class itself
+            continue
         value = cell.cell_contents
         if value is None or isinstance(value, int | float | str | bool):
             values.append(value)

@@ -86,6 +86,11 @@ async def database() -> AsyncIterator[str]:
         await _create_postgres_database()
     await migrate_database(url)
     await Tortoise.init(config=tortoise_config(url))
+    # Open the connection now. Tortoise opens it lazily, under its SQLite lock, inside the
+    # first query; a first query cancelled right then (graphql-core cancels a root field's
+    # siblings when a non-null one fails) leaves the lock taken and every later query hangs.
+    # The server opens it at start-up (`ensure_migrated`), so this only concerns tests.
+    await connections.get("default").execute_query("SELECT 1")
     yield url
     await Tortoise.close_connections()
     if IS_POSTGRES:

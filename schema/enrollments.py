@@ -265,7 +265,7 @@ class EnrollmentType:
             course_code=session.course.code,
             course_title=session.course.title,
             session=CourseSessionType.from_model(session),
-            visible_document_kinds=[DocumentKind(k) for k in visible_kinds],
+            visible_document_kinds=visible_kinds,  # already members of DocumentKind
             model=row,
         )
 

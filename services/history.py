@@ -28,6 +28,10 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_EXPORT_PAGE_SIZE = 1000
 ALL_KINDS: tuple[DocumentKind, ...] = tuple(DocumentKind)
+# Each kind with the name of the CASE column telling whether the viewer may read it.
+_KIND_FLAGS: tuple[tuple[DocumentKind, str], ...] = tuple(
+    (kind, f"can_read_{kind.value.lower()}") for kind in ALL_KINDS
+)
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,12 @@ def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, 
     """
     annotations: dict[str, Any] = {}
     always: set[str] = set()
-    for kind in ALL_KINDS:
+    for kind, flag in _KIND_FLAGS:
         q = policy.field_filter(viewer, "read_document", Enrollment, kind.value)
         if _is_everything(q):
             always.add(kind.value)
         elif not _is_nothing(q):
-            annotations[f"can_read_{kind.value.lower()}"] = Case(When(q, then="1"), default="0")
+            annotations[flag] = Case(When(q, then="1"), default="0")
     return annotations, always
 
 
@@ -254,14 +258,11 @@ def _row_kinds(row: Enrollment | EnrollmentRow, always: set[str]) -> list[Docume
     if isinstance(row, EnrollmentRow):
         flags = row.kinds
     else:  # a model instance carries its annotations as attributes
-        flags = {
-            f"can_read_{k.value.lower()}": getattr(row, f"can_read_{k.value.lower()}", "0")
-            for k in ALL_KINDS
-        }
+        flags = {name: getattr(row, name, "0") for _, name in _KIND_FLAGS}
     return [
         kind
-        for kind in ALL_KINDS
-        if kind.value in always or str(flags.get(f"can_read_{kind.value.lower()}", "0")) == "1"
+        for kind, name in _KIND_FLAGS
+        if kind.value in always or str(flags.get(name, "0")) == "1"
     ]
 
 

@@ -175,3 +175,37 @@ async def test_a_warm_policy_answers_pages_without_asking_oso_again() -> None:
     assert [d["kind"] for d in data["enrollments"]["edges"][0]["node"]["documents"]] == [
         "EVALUATION"
     ]
+
+
+async def test_plain_fields_of_a_page_are_read_without_a_resolver_call(monkeypatch) -> None:
+    """The executor reads every scalar of a page directly (`schema.execution`): graphql-core's
+    per-field path (a resolve info per field) runs only for fields with code of their own or
+    an object type. If a Strawberry upgrade or a new field middleware silently turned the
+    fast path off, the page would cost several times more and this would fail."""
+    from graphql import get_named_type, is_leaf_type
+
+    from schema.execution import EspaceExecutor
+    from server import create_app
+
+    site = await factories.establishment()
+    claire = await factories.account("claire@acme.example")
+    await factories.access(claire, site, AccessRole.ADMIN)
+    await _history(site, 40)
+    token = await factories.token_for(claire)
+
+    resolved: list[str] = []
+    build_resolve_info = EspaceExecutor.build_resolve_info
+
+    def counting(self: Any, field: Any, nodes: Any, parent: Any, path: Any) -> Any:
+        if is_leaf_type(get_named_type(field.type)):
+            resolved.append(f"{parent.name}.{nodes[0].name.value}")
+        return build_resolve_info(self, field, nodes, parent, path)
+
+    monkeypatch.setattr(EspaceExecutor, "build_resolve_info", counting)
+    app = create_app(get_settings(), Policy(), manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        data = (await gql(client, QUERY, {"first": 40}, token=token)).ok()
+
+    assert len(data["enrollments"]["edges"]) == 40
+    assert resolved == []

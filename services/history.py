@@ -23,6 +23,7 @@ from models.enrollments import Enrollment, Trainee
 from models.enums import DocumentKind, EnrollmentStatus
 from policies.engine import MATCH_NOTHING, Policy, Viewer
 from services.errors import BadUserInput, NotFound
+from services.rows import values_in_slices
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -186,7 +187,18 @@ async def _page_rows(
     query: QuerySet[Enrollment], annotations: dict[str, Any], limit: int
 ) -> list[EnrollmentRow]:
     session_columns = {f"session__{name}": name for name in _SESSION_COLUMNS}
-    values = await (
+
+    def make(v: dict[str, Any]) -> EnrollmentRow:
+        return EnrollmentRow(
+            **{name: v[name] for name in _ENROLLMENT_COLUMNS},
+            session=SessionRow(
+                **{name: v[column] for column, name in session_columns.items()},
+                course=CourseRow(v["session__course__code"], v["session__course__title"]),
+            ),
+            kinds={name: v[name] for name in annotations},
+        )
+
+    return await values_in_slices(
         query.annotate(**annotations)
         .order_by("-booked_at", "-id")
         .limit(limit)
@@ -196,19 +208,9 @@ async def _page_rows(
             "session__course__code",
             "session__course__title",
             *annotations,
-        )
+        ),
+        make,
     )
-    return [
-        EnrollmentRow(
-            **{name: v[name] for name in _ENROLLMENT_COLUMNS},
-            session=SessionRow(
-                **{name: v[column] for column, name in session_columns.items()},
-                course=CourseRow(v["session__course__code"], v["session__course__title"]),
-            ),
-            kinds={name: v[name] for name in annotations},
-        )
-        for v in values
-    ]
 
 
 async def history_page(
@@ -294,14 +296,15 @@ async def documents_of(
     grouped: dict[int, list[DocumentRow]] = {i: [] for i in enrollment_ids}
     if not enrollment_ids:
         return grouped
-    rows = await (
+    rows = await values_in_slices(
         Document.filter(policy.filter(viewer, "read", Document))
         .filter(enrollment_id__in=list(enrollment_ids))
         .order_by("-created_at", "-id")
-        .values(*_DOCUMENT_ROW_FIELDS)
+        .values(*_DOCUMENT_ROW_FIELDS),
+        lambda row: DocumentRow(**row),
     )
     for row in rows:
-        grouped[row["enrollment_id"]].append(DocumentRow(**row))
+        grouped[row.enrollment_id].append(row)
     return grouped
 
 

@@ -74,6 +74,15 @@ def _decimal(value: Any) -> str:
     return str(value)
 
 
+def _placeholders(connection: Any, sql: str) -> str:
+    """The statement with the placeholders of this database: `?` for SQLite, `$1, $2, ...`
+    for PostgreSQL (asyncpg)."""
+    if connection.capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
 async def floor_page(
     site_id: int,
     email: str,
@@ -89,8 +98,10 @@ async def floor_page(
     connection = Tortoise.get_connection("default")
     sites = ",".join("?" for _ in access_sites)
     where = [site_id, email, *access_sites]
-    _, rows = await connection.execute_query(_PAGE_SQL.format(sites=sites), [*where, first])
-    _, count = await connection.execute_query(_COUNT_SQL.format(sites=sites), where)
+    page_sql = _placeholders(connection, _PAGE_SQL.format(sites=sites))
+    _, rows = await connection.execute_query(page_sql, [*where, first])
+    count_sql = _placeholders(connection, _COUNT_SQL.format(sites=sites))
+    _, count = await connection.execute_query(count_sql, where)
     granted = ALL_KINDS if kinds is None else [k for k in ALL_KINDS if k in kinds]
     visible: dict[int, list[str]] = {
         row[0]: ALL_KINDS if row[4] == email else granted for row in rows

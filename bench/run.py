@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -449,6 +449,11 @@ def machine() -> str:
     )
 
 
+def _database_kind() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "PostgreSQL database" if url.startswith(("postgres", "asyncpg")) else "SQLite file"
+
+
 def write_results(report: Report, ds: Any, elapsed: float) -> None:
     history = ""
     if RESULTS.exists():
@@ -463,11 +468,11 @@ def write_results(report: Report, ds: Any, elapsed: float) -> None:
         "every ratio compares cases measured in the same run (interleaved, medians).\n\n"
         f"## Machine\n\n{machine()}\n\n"
         f"## Data set\n\n{ds.enrollments:,} enrollments and {ds.documents:,} documents in a "
-        "throw-away SQLite file: 1,000 enrollments x 8 documents in Acme Paris (the personas' "
-        "establishment), the rest in four sites of a second company. Personas: Claire, ADMIN "
-        "of Acme Paris, and Samuel, STANDARD with invoice copies and certificates only. Every "
-        "page query filters on Acme Paris (`filter: {establishmentId}`) so that all cases "
-        "select the same rows.\n\n"
+        f"throw-away {_database_kind()}: 1,000 enrollments x 8 documents in Acme Paris (the "
+        "personas' establishment), the rest in four sites of a second company. Personas: "
+        "Claire, ADMIN of Acme Paris, and Samuel, STANDARD with invoice copies and certificates "
+        "only. Every page query filters on Acme Paris (`filter: {establishmentId}`) so that all "
+        "cases select the same rows.\n\n"
         f"## Latest run\n\n{report.table()}\n\n"
         f"Notes:\n\n{notes}\n\n"
         f"{HISTORY_MARKER}{history or chr(10)}"
@@ -479,10 +484,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, default=5, help="rounds of cases 1-2")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the HTTP cases 4-5")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a throw-away database of this PostgreSQL server (e.g. "
+        "postgres://postgres@127.0.0.1:5432/postgres) instead of a SQLite file",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.postgres:
+        with throwaway_postgres(args.postgres) as url:
+            os.environ[environment.DATABASE_VARIABLE] = url
+            return measure(args, started)
+    return measure(args, started)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(server_url: str) -> Iterator[str]:
+    """A new database on this server for the run, dropped afterwards."""
+    import asyncpg
+
+    name = f"espace_bench_{os.getpid()}"
+    dsn = server_url.replace("postgres://", "postgresql://", 1)
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def measure(args: argparse.Namespace, started: float) -> int:
     directory = environment.prepare()
-    say(f"throw-away database in {directory}")
+    say(f"throw-away database: {os.environ['DATABASE_URL']}")
     report = Report()
 
     async def run() -> Any:

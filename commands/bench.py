@@ -13,6 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--repetitions", type=int, default=5, help="rounds of cases 1-2")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the HTTP cases 4-5")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="run on a throw-away database of this PostgreSQL server"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -20,4 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from bench.run import main
 
     argv = ["--repetitions", str(args.repetitions), "--rounds", str(args.rounds)]
-    return main([*argv, "--no-write"] if args.no_write else argv)
+    if args.no_write:
+        argv.append("--no-write")
+    if args.postgres:
+        argv += ["--postgres", args.postgres]
+    return main(argv)

@@ -57,8 +57,10 @@ from strawberry.types.field import StrawberryField
 
 from schema import limits
 
-# Work done on a list before letting the event loop run other requests.
-SLICE_SECONDS = 0.002
+# Work done on a list before letting the event loop run other requests: a small query waits
+# about this long at each of its own awaits (dozens) while an export runs. 2 ms gave an
+# isolation ratio of 12 on PostgreSQL, 0.5 ms 7, at no cost measurable in the other cases.
+SLICE_SECONDS = 0.0005
 # Lists shorter than this are completed in one go (a slice would never be spent).
 SLICED_LIST_MIN_LENGTH = 32
 

@@ -17,8 +17,8 @@ from tortoise.queryset import ValuesQuery
 
 T = TypeVar("T")
 
-# Rows converted before letting other requests run (about a millisecond of work).
-SLICE_ROWS = 250
+# Rows converted before letting other requests run (a fraction of a millisecond of work).
+SLICE_ROWS = 50
 
 
 async def values_in_slices(query: ValuesQuery[Any], make: Callable[[dict[str, Any]], T]) -> list[T]:

@@ -11,7 +11,6 @@ the executor's own behaviours: the time budget, yielding in long lists, field mi
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import types
@@ -41,6 +40,7 @@ from schema.performance import ParsedOnce, ValidatedOnce
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql
+from tests.loop_turns import loop_turns_during
 
 # -- running a query through both executors ------------------------------------------------
 
@@ -759,22 +759,9 @@ ROWS_SCHEMA = strawberry.Schema(query=Rows, execution_context_class=EspaceExecut
 
 async def _loop_turns_during(query: str) -> int:
     """How many times another task ran while `query` executed."""
-    turns = 0
-
-    async def count() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    counter = asyncio.create_task(count())
-    await asyncio.sleep(0)  # let the counter start
-    before = turns
-    result = await ROWS_SCHEMA.execute(query)
-    during = turns - before
-    counter.cancel()
+    turns, result = await loop_turns_during(ROWS_SCHEMA.execute(query))
     assert not result.errors and len((result.data or {})["rows"]) == 1000
-    return during
+    return turns
 
 
 async def test_a_list_of_1000_objects_lets_other_tasks_run_while_it_is_completed(

@@ -3,7 +3,6 @@ lets other tasks run while it converts a long result (issue 8)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from models.enrollments import Enrollment
 from services import rows
 from services.rows import values_in_slices
 from tests import factories
+from tests.loop_turns import loop_turns_during
 
 COLUMNS = ("id", "reference", "booked_at", "validated_at", "list_price_total", "seats")
 
@@ -57,26 +57,16 @@ async def test_the_rows_are_those_awaiting_the_query_gives(count: int) -> None:
 
 async def test_other_tasks_run_while_a_long_result_is_converted(monkeypatch) -> None:
     await _enrollments(600)
-    ticks = 0
 
-    async def ticking() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    async def ticks_during_read() -> int:
-        nonlocal ticks
-        ticker = asyncio.create_task(ticking())
-        await asyncio.sleep(0)
-        before = ticks
-        await values_in_slices(Enrollment.all().order_by("id").values(*COLUMNS), dict)
-        ticker.cancel()
-        return ticks - before
+    async def turns_during_read() -> int:
+        query = Enrollment.all().order_by("id").values(*COLUMNS)
+        turns, read = await loop_turns_during(values_in_slices(query, dict))
+        assert len(read) == 600
+        return turns
 
     monkeypatch.setattr(rows, "SLICE_ROWS", 10)
-    sliced = await ticks_during_read()
+    sliced = await turns_during_read()
     monkeypatch.setattr(rows, "SLICE_ROWS", 10_000)
-    whole = await ticks_during_read()
-    # 60 slices let the ticker run about 60 more times than one single conversion step.
+    whole = await turns_during_read()
+    # 60 slices let the competitor run about 60 more times than one single conversion step.
     assert sliced - whole >= 50, (sliced, whole)

@@ -68,16 +68,48 @@ def visible_enrollments(policy: Policy, viewer: Viewer | None) -> QuerySet[Enrol
     return Enrollment.filter(policy.filter(viewer, "read", Enrollment))
 
 
-def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, Any], set[str]]:
-    """CASE expressions telling, row by row, which document kinds the viewer may read.
+_PLAIN_VALUES = (int, str, float, bool, type(None))
 
-    Returns (annotations to add, kinds visible on every row without a CASE).
+
+def _plain_value(value: Any) -> bool:
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(isinstance(item, _PLAIN_VALUES) for item in value)
+    return isinstance(value, _PLAIN_VALUES)
+
+
+def _same_condition(a: Q, b: Q) -> bool:
+    """True when two filters are written the same way (so select the same rows). Only plain
+    values are compared: Tortoise's own `Q.__eq__` ignores negation, and SQL terms build
+    expressions when compared instead of answering."""
+    return (
+        a._is_negated == b._is_negated
+        and a.join_type == b.join_type
+        and a.filters.keys() == b.filters.keys()
+        and all(
+            _plain_value(a.filters[k])
+            and type(a.filters[k]) is type(b.filters[k])
+            and a.filters[k] == b.filters[k]
+            for k in a.filters
+        )
+        and len(a.children) == len(b.children)
+        and all(_same_condition(x, y) for x, y in zip(a.children, b.children, strict=True))
+    )
+
+
+def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, Any], set[str]]:
+    """CASE expressions telling, row by row, which document kinds the viewer may read, for
+    rows of `visible_enrollments` (the callers' rows).
+
+    Returns (annotations to add, kinds visible on every row without a CASE). A kind whose
+    condition is the read condition itself is visible on every row the viewer may read: an
+    establishment admin's kinds need no CASE at all.
     """
     annotations: dict[str, Any] = {}
     always: set[str] = set()
+    readable = policy.filter(viewer, "read", Enrollment)
     for kind, flag in _KIND_FLAGS:
         q = policy.field_filter(viewer, "read_document", Enrollment, kind.value)
-        if _is_everything(q):
+        if _is_everything(q) or _same_condition(q, readable):
             always.add(kind.value)
         elif not _is_nothing(q):
             annotations[flag] = Case(When(q, then="1"), default="0")

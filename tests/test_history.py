@@ -282,3 +282,23 @@ async def test_a_revoked_access_stops_showing_the_history_at_once(client, world)
     assert await _references(client, world.samuel)
     await Access.filter(account__email="samuel@acme.example").delete()
     assert await _references(client, world.samuel) == set()
+
+
+def test_only_filters_written_the_same_way_count_as_the_same_condition() -> None:
+    """A document kind whose condition is the read condition itself needs no CASE column
+    (`services.history._kind_annotations`): the comparison must never say "same" wrongly."""
+    from tortoise.expressions import F, Q
+
+    from services.history import _same_condition
+
+    assert _same_condition(
+        Q(establishment_id=1) | Q(registrant_email="a@x"),
+        Q(establishment_id=1) | Q(registrant_email="a@x"),
+    )
+    assert not _same_condition(~Q(establishment_id=1), Q(establishment_id=1))  # Q.__eq__ says same
+    assert not _same_condition(Q(establishment_id=1), Q(establishment_id=2))
+    assert not _same_condition(
+        Q(establishment_id=1) | Q(seats=2), Q(establishment_id=1) & Q(seats=2)
+    )
+    assert not _same_condition(Q(id__in=[1, 2]), Q(id__in=(1, 2)))
+    assert not _same_condition(Q(seats=F("id")), Q(seats=F("id")))  # not a plain value

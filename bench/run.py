@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import logging
 import os
 import platform
 import socket
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import environment
+from bench.sql_counter import counting_sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "bench" / "RESULTS.md"
@@ -90,32 +90,6 @@ async def interleaved(
             if round_number:
                 samples[name].append(elapsed)
     return samples
-
-
-class QueryCounter(logging.Handler):
-    """Counts the SQL statements Tortoise logs on `tortoise.db_client`."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if not record.getMessage().startswith(("Created connection", "Closed connection")):
-            self.count += 1
-
-
-@contextlib.contextmanager
-def counting_queries() -> Any:
-    logger = logging.getLogger("tortoise.db_client")
-    counter = QueryCounter()
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
 
 
 # -- in-process cases (1, 2, 3, 6) ---------------------------------------------------------
@@ -226,7 +200,7 @@ async def in_process(report: Report, ds: Any, repetitions: int) -> None:
                     for _ in range(2):  # cold (fresh policy), then warm (cached filters)
                         # The session and viewer lookup every request pays, measured just
                         # before (so that the once-a-minute session touch cannot skew it).
-                        with counting_queries() as lookup:
+                        with counting_sql() as lookup:
                             await client.post(
                                 "/graphql", json={"query": "{ __typename }"}, headers=headers
                             )
@@ -235,9 +209,10 @@ async def in_process(report: Report, ds: Any, repetitions: int) -> None:
                             "query": queries.PAGE_QUERY,
                             "variables": queries.variables(ds.site_id, first),
                         }
-                        with counting_queries() as sql:
+                        with counting_sql() as sql:
                             await client.post("/graphql", json=body, headers=headers)
-                        measured.append((sql.count - lookup.count, policy.calls - calls))
+                        statements = len(sql.statements) - len(lookup.statements)
+                        measured.append((statements, policy.calls - calls))
                 counts[(persona, first)] = (*measured[0], *measured[1])
         for persona in ("admin", "standard"):
             values = [counts[(persona, n)] for n in (10, 100, 1000)]

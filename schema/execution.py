@@ -151,9 +151,8 @@ class _Reader:
     def __init__(self, fields: GroupedFieldSet, plain: list[_PlainField]) -> None:
         self.fields = fields  # kept so that its id cannot be reused while this is cached
         self.plain = tuple(plain)
-        self.standard = tuple(
-            name for name in fields if name not in {p.response_name for p in plain}
-        )
+        read_directly = {p.response_name for p in plain}
+        self.standard = tuple(name for name in fields if name not in read_directly)
         self.values = _tuple_getter([p.attribute for p in plain])
         self.in_order = not self.standard or list(fields)[: len(plain)] == [
             p.response_name for p in plain

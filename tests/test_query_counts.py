@@ -5,9 +5,6 @@ before anyone notices a slow dashboard. Counts, never timings.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.sql_counter import counting_sql
 from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
@@ -40,32 +38,6 @@ query Page($first: Int) {
 """
 
 MAX_RESOLVER_QUERIES = 4
-
-
-class _Counter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if not message.startswith(("Created connection", "Closed connection")):
-            self.statements.append(message)
-
-
-@contextmanager
-def counting_sql() -> Iterator[_Counter]:
-    """Every SQL statement Tortoise sends while the block runs."""
-    logger = logging.getLogger("tortoise.db_client")
-    counter = _Counter()
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
 
 
 async def _history(site: Any, rows: int) -> None:

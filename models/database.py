@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -20,7 +21,7 @@ class DatabaseNotMigrated(RuntimeError):
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise configuration for one database URL (sqlite://… or postgres://…)."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,
@@ -31,6 +32,15 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    """SQLite URLs get `models.sqlite_readers` (reads beside writes); others stay as they are."""
+    if not database_url.startswith("sqlite://"):
+        return database_url
+    connection = expand_db_url(database_url)
+    connection["engine"] = "models.sqlite_readers"
+    return connection
 
 
 def _default_config() -> dict[str, Any]:

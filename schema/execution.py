@@ -29,7 +29,6 @@ standard way.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from schema import limits
+from services import scheduling
 
 # Work done on a list before letting the event loop run other requests: a small query waits
 # about this long at each of its own awaits (dozens) while an export runs. 2 ms gave an
@@ -230,6 +230,11 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
 
     # -- the time budget -------------------------------------------------------------------
 
+    def _out_of_time(self) -> bool:
+        # The time spent giving way to shorter requests (services.scheduling) is not the
+        # operation's own: it does not count.
+        return time.monotonic() - scheduling.waited() > self.deadline
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -238,7 +243,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        if time.monotonic() > self.deadline:
+        if self._out_of_time():
             field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
             if field is not None:
                 # As if the resolver had raised: null, or the parent null for a non-null field.
@@ -274,7 +279,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        if not self.direct or time.monotonic() > self.deadline:
+        if not self.direct or self._out_of_time():
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -394,7 +399,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         slice_ends = time.perf_counter() + SLICE_SECONDS
         for index, item in enumerate(items):
             if time.perf_counter() > slice_ends:
-                await asyncio.sleep(0)
+                await scheduling.give_way()
                 slice_ends = time.perf_counter() + SLICE_SECONDS
             if complete(item, path, index, completed):
                 waiting.append(index)

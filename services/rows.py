@@ -8,12 +8,13 @@ the same conversion a slice of rows at a time and lets the event loop run betwee
 
 from __future__ import annotations
 
-import asyncio
 import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tortoise.queryset import ValuesQuery
+
+from services import scheduling
 
 T = TypeVar("T")
 
@@ -26,22 +27,30 @@ async def values_in_slices(query: ValuesQuery[Any], make: Callable[[dict[str, An
     query would convert them (Tortoise's own `ValuesQuery._execute`, sliced)."""
     query._choose_db_if_not_chosen()
     query._make_query()
-    rows = await query._db.execute_query_dict(*query.query.get_parameterized_sql())
+    sql, values = query.query.get_parameterized_sql()
     conversions = [
-        (alias, convert)
-        for alias, convert in (
+        (alias, to_python)
+        for alias, to_python in (
             (alias, query.resolve_to_python_value(query.model, field))
             for alias, field in query._fields_for_select.items()
         )
         # What Tortoise itself skips: identity conversions.
-        if not isinstance(convert, types.LambdaType)
+        if not isinstance(to_python, types.LambdaType)
     ]
+
+    def convert(raw: Any) -> T:
+        row = dict(raw)
+        for alias, to_python in conversions:
+            row[alias] = to_python(row[alias])
+        return make(row)
+
+    chunks = getattr(query._db, "fetch_in_chunks", None)
+    if chunks is None:  # PostgreSQL: asyncpg builds the rows in the event loop, as they arrive
+        _, rows = await query._db.execute_query(sql, values)
+        return await scheduling.map_in_slices(convert, rows, SLICE_ROWS)
     made: list[T] = []
-    for start in range(0, len(rows), SLICE_ROWS):
-        if start:
-            await asyncio.sleep(0)
-        for row in rows[start : start + SLICE_ROWS]:
-            for alias, convert in conversions:
-                row[alias] = convert(row[alias])
-            made.append(make(row))
+    async for chunk in chunks(sql, values, SLICE_ROWS):
+        made.extend(map(convert, chunk))
+        # Before the next chunk is read: a request waiting here holds no reading thread busy.
+        await scheduling.give_way()
     return made

@@ -8,6 +8,7 @@ from starlette.middleware.cors import CORSMiddleware
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
 from web.request_id import RequestIdMiddleware
+from web.request_turns import RequestTurnsMiddleware
 from web.security_headers import SecurityHeadersMiddleware
 
 
@@ -16,6 +17,7 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     security headers and CORS on every answer, then the body size limit."""
     return [
         Middleware(RequestIdMiddleware),
+        Middleware(RequestTurnsMiddleware),
         Middleware(SecurityHeadersMiddleware, production=not settings.is_dev),
         Middleware(
             CORSMiddleware,

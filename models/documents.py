@@ -22,4 +22,6 @@ class Document(Model):
 
     class Meta:
         table = "document"
-        indexes = (("enrollment_id", "kind"),)
+        # (enrollment_id, created_at): a page's documents read newest first per enrollment
+        # straight off the index, with no sort before the first row (issue 8).
+        indexes = (("enrollment_id", "kind"), ("enrollment_id", "created_at"))

@@ -28,6 +28,7 @@ def build(site_id: int, admin_email: str):  # type: ignore[no-untyped-def]
     from policies.engine import Policy
     from server import create_app
     from settings import get_settings
+    from web.process import tune_for_serving
 
     settings = get_settings()
 
@@ -38,6 +39,7 @@ def build(site_id: int, admin_email: str):  # type: ignore[no-untyped-def]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            tune_for_serving()  # as `espace serve` does
             yield
 
     espace = create_app(settings, Policy(), manage_database=False)

@@ -8,7 +8,6 @@ below only present what it loaded.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from typing import Annotated
 
 import strawberry
@@ -22,6 +21,7 @@ from models.enums import RequestStatus as RequestStatusEnum
 from schema.accounts import AccountType
 from schema.context import Context, Info
 from schema.ids import parse_id
+from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestStatus
 from services import access as service
 from services.errors import Forbidden
@@ -29,16 +29,12 @@ from services.errors import Forbidden
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
     """Establishment id -> the accesses the viewer may read there, one SQL query per page."""
-    loader = context.cache.get("access.accesses_by_establishment")
-    if loader is None:
-
-        async def load(ids: Sequence[int]) -> list[list[Access]]:
-            found = await service.accesses_of(context.policy, context.viewer, list(ids))
-            return [found[i] for i in ids]
-
-        loader = DataLoader(load_fn=load)
-        context.cache["access.accesses_by_establishment"] = loader
-    return loader
+    policy, viewer = context.policy, context.viewer
+    return batched(
+        context,
+        "access.accesses_by_establishment",
+        lambda ids: service.accesses_of(policy, viewer, list(ids)),
+    )
 
 
 @strawberry.type(name="Establishment", description="A site of a company, with its SIRET number.")

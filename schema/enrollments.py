@@ -11,16 +11,16 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
 from schema.catalog import CourseSessionType
-from schema.context import Context, Info
+from schema.context import Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
 from schema.loaders import (
     DOCUMENT_FIELDS,
+    batched,
     documents_loader,
     loaded_documents,
     prefetch_documents,
@@ -29,7 +29,7 @@ from schema.loaders import (
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
 from services import enrollments as service
-from services import history
+from services import history, scheduling
 from services.errors import NotFound
 from services.sessions import viewer_for_account
 
@@ -132,20 +132,6 @@ class InvoiceType:
         )
 
 
-def _batched(context: Context, name: str, batch: Any) -> DataLoader[int, Any]:
-    """A per-request loader: one SQL query for every enrollment of the response."""
-    loader = context.cache.get(name)
-    if loader is None:
-
-        async def load(keys: list[int]) -> list[Any]:
-            found = await batch(keys)
-            return [found[key] for key in keys]
-
-        loader = DataLoader(load_fn=load)
-        context.cache[name] = loader
-    return loader
-
-
 @strawberry.type(
     name="Enrollment",
     description="An order for one course session, for one or more trainees.",
@@ -210,7 +196,7 @@ class EnrollmentType:
         description="The postponement request waiting for staff's answer, or null (rule 14)."
     )
     async def pending_postponement(self, info: Info) -> PostponementRequestType | None:
-        loader = _batched(info.context, "pending_postponements", service.pending_postponements_of)
+        loader = batched(info.context, "pending_postponements", service.pending_postponements_of)
         row = await loader.load(self.model.id)
         return PostponementRequestType.from_model(row) if row else None
 
@@ -221,7 +207,7 @@ class EnrollmentType:
     async def invoices(self, info: Info) -> list[InvoiceType]:
         if Kind.INVOICE_COPY not in self.visible_document_kinds:
             return []
-        rows = await _batched(info.context, "invoices", service.invoices_of).load(self.model.id)
+        rows = await batched(info.context, "invoices", service.invoices_of).load(self.model.id)
         return [InvoiceType.from_model(row) for row in rows]
 
     invoice_copy: DocumentType | None = _kind_field(Kind.INVOICE_COPY, "invoice copy")
@@ -359,13 +345,13 @@ class Query:
         page = await history.history_page(info.context.policy, viewer, criteria, first, after)
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
-        edges = [
-            EnrollmentEdge(
+        edges = await scheduling.map_in_slices(
+            lambda row: EnrollmentEdge(
                 cursor=history.encode_cursor(row),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),
-            )
-            for row in page.enrollments
-        ]
+            ),
+            page.enrollments,
+        )
         return EnrollmentConnection(
             edges=edges,
             page_info=PageInfo(

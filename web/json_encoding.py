@@ -1,0 +1,89 @@
+"""JSON encoding of GraphQL responses, a slice at a time (issue 8, isolation).
+
+orjson encodes a 1,000-row export (3 MB) in about 6 ms, during which no other request of the
+process moves. `encode()` gives the same bytes as `orjson.dumps`, but encodes the items of
+long lists in slices with a slice boundary (`services.scheduling.give_way`) between them.
+A response without a long list is encoded in one `orjson.dumps` call, as before.
+
+`Encoded` carries the bytes from Strawberry's asynchronous `process_result` hook to its
+synchronous `encode_json` hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from services import scheduling
+
+# A list this long is encoded a slice of items at a time.
+LONG_LIST = 32
+ITEMS_PER_SLICE = 50
+
+
+class Encoded(dict[str, Any]):
+    """A response (the dict itself, unchanged) with its JSON encoding already made."""
+
+    json: bytes
+
+
+def _has_long_list(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_long_list(item) for item in value.values())
+    if isinstance(value, list):
+        return len(value) >= LONG_LIST or any(_has_long_list(item) for item in value)
+    return False
+
+
+async def _encode(value: Any, parts: list[bytes]) -> None:
+    if isinstance(value, dict) and _has_long_list(value):
+        parts.append(b"{")
+        for index, (key, item) in enumerate(value.items()):
+            parts.append(b'"' if not index else b',"')
+            parts.append(orjson.dumps(key)[1:])
+            parts.append(b":")
+            await _encode(item, parts)
+        parts.append(b"}")
+    elif isinstance(value, list) and _has_long_list(value):
+        parts.append(b"[")
+        for start in range(0, len(value), ITEMS_PER_SLICE):
+            if start:
+                await scheduling.give_way()
+                parts.append(b",")
+            chunk = value[start : start + ITEMS_PER_SLICE]
+            if any(_has_long_list(item) for item in chunk):
+                for index, item in enumerate(chunk):
+                    if index:
+                        parts.append(b",")
+                    await _encode(item, parts)
+            else:
+                parts.append(orjson.dumps(chunk)[1:-1])
+        parts.append(b"]")
+    else:
+        parts.append(orjson.dumps(value))
+
+
+async def encode(value: Any) -> bytes:
+    """`orjson.dumps(value)`, byte for byte, letting other requests run between slices."""
+    if not _has_long_list(value):
+        return orjson.dumps(value)
+    parts: list[bytes] = []
+    await _encode(value, parts)
+    return b"".join(parts)
+
+
+async def encoded(response: dict[str, Any]) -> Encoded:
+    """The response with its encoding, for `encode_json`."""
+    result = Encoded(response)
+    result.json = await encode(response)
+    return result
+
+
+def encode_json(data: object) -> bytes:
+    """Strawberry's `encode_json`: the encoding already made, or orjson's."""
+    if type(data) is Encoded:
+        return data.json
+    if isinstance(data, list) and data and all(type(item) is Encoded for item in data):
+        return b"[" + b",".join(item.json for item in data) + b"]"
+    return orjson.dumps(data)

@@ -3,6 +3,7 @@ lets other tasks run while it converts a long result (issue 8)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -62,16 +63,23 @@ async def test_other_tasks_run_while_a_long_result_is_converted(monkeypatch) -> 
     # The fetch is served from memory after the first one: waiting for the database lets
     # other tasks run too, as often as the wait lasts, which would blur the count.
     database = connections.get("default")
-    fetch = database.execute_query_dict
+    fetch = database.execute_query
     fetched: dict[Any, list[dict[str, Any]]] = {}
 
-    async def fetch_once(sql: str, values: Any = None) -> list[dict[str, Any]]:
+    async def fetch_once(sql: str, values: Any = None) -> tuple[int, list[dict[str, Any]]]:
         key = (sql, tuple(values or ()))
         if key not in fetched:
-            fetched[key] = await fetch(sql, values)
-        return [dict(row) for row in fetched[key]]  # the conversion writes into the rows
+            fetched[key] = [dict(row) for row in (await fetch(sql, values))[1]]
+        return len(fetched[key]), [dict(row) for row in fetched[key]]  # rows get written to
 
-    monkeypatch.setattr(database, "execute_query_dict", fetch_once)
+    async def chunks_once(sql: str, values: Any, size: int) -> AsyncIterator[list[Any]]:
+        _, read = await fetch_once(sql, values)
+        for start in range(0, len(read), size):
+            yield read[start : start + size]
+
+    monkeypatch.setattr(database, "execute_query", fetch_once)
+    if hasattr(database, "fetch_in_chunks"):  # SQLite reads a chunk at a time
+        monkeypatch.setattr(database, "fetch_in_chunks", chunks_once)
     await values_in_slices(Enrollment.all().order_by("id").values(*COLUMNS), dict)
 
     async def turns_during_read() -> int:

@@ -19,9 +19,10 @@ the answers are the same (issue 8):
 - **The time budget is checked here**, before each field resolved the standard way and
   before each object read directly, instead of through a per-field middleware that wrapped
   every resolver (and ruled out the first change).
-- **Long lists let other requests in.** Completing a list yields to the event loop every
-  `SLICE_SECONDS` of work, so a small query arriving during a 1,000-row export waits
-  milliseconds, not the whole export.
+- **Long lists let other requests in.** Completing a list reaches a slice boundary
+  (`services.scheduling.give_way`) every `SLICE_SECONDS` of work, where a request that has
+  done more work than others waits for them: a small query arriving during a 1,000-row
+  export waits milliseconds, not the whole export.
 
 Resolvers with code of their own, field middleware, `@defer`/`@stream` and errors all go the
 standard way.
@@ -393,7 +394,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         items: list[Any] | tuple[Any, ...],
     ) -> list[Any]:
-        """Completes a long list a slice at a time, letting the event loop run between."""
+        """Completes a long list a slice at a time, giving way between slices."""
         completed: list[Any] = []
         waiting: list[int] = []
         slice_ends = time.perf_counter() + SLICE_SECONDS

@@ -3,7 +3,10 @@
 Awaiting a Tortoise `.values()` query converts every row (dates, decimals, booleans) in one
 synchronous step after the fetch: for the 8,000 documents of a 1,000-row export that is tens
 of milliseconds during which no other request of the process moves. `values_in_slices` does
-the same conversion a slice of rows at a time and lets the event loop run between slices.
+the same conversion a slice of rows at a time, with a slice boundary
+(`services.scheduling.give_way`) between slices. On SQLite it also fetches the rows a slice
+at a time (`models.sqlite_readers.SqliteWithReaders.fetch_in_chunks`): building them is work
+the reading thread does with the GIL, in competition with the event loop's thread.
 """
 
 from __future__ import annotations

@@ -109,7 +109,12 @@ def _behind(state: _LoopState, me: Running) -> bool:
 
 async def give_way() -> None:
     """A slice boundary: counts the slice, waits while requests that have done fewer slices
-    are in progress, and lets the event loop run."""
+    are in progress, and lets the event loop run.
+
+    Never call it while holding something a shorter request may need (a transaction, the
+    writing database connection): the shorter request would wait for it, and this one for
+    the shorter request, until `MAX_WAIT_SECONDS` runs out. `fetch_in_chunks` holds only a
+    reading connection, which no one waits for."""
     me = _current.get()
     if me is not None:
         state = _state()

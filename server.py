@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
+from infra.storage import close_storages
 from models.database import ensure_migrated, tortoise_config
 from policies.engine import Policy
 from policies.reload import with_policy_reload
@@ -135,7 +136,10 @@ def create_app(
                 await ensure_migrated()
                 async with background_sender(settings):  # delivers the mail outbox
                     tune_for_serving()
-                    yield
+                    try:
+                        yield
+                    finally:
+                        await close_storages()  # the document store's connections
         else:
             yield
 

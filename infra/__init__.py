@@ -1,0 +1,1 @@
+"""Infrastructure adapters: how the application reaches outside systems (object storage)."""

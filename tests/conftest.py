@@ -174,12 +174,14 @@ def settings_env(**values: str | None) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[Any]:
+async def s3_server() -> AsyncIterator[Any]:
     """A real S3-compatible server (moto's), started once for the run when a test asks."""
+    from infra.storage import close_storages
     from tests.s3_server import running
 
     with running() as server:
         yield server
+        await close_storages()
 
 
 @pytest.fixture(params=["local", "s3"])

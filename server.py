@@ -26,14 +26,15 @@ from policies.engine import Policy
 from policies.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
-from schema.downloads import download_document
 from schema.limits import operation_limits
+from schema.metrics import GraphQLMetrics
 from schema.performance import ParsedOnce, ValidatedOnce
 from services.mail_sender import background_sender
 from settings import Settings, get_settings
 from web import json_encoding
+from web.downloads import download_document
 from web.logs import configure_logging
-from web.metrics import GraphQLMetrics, metrics_endpoint
+from web.metrics import metrics_endpoint
 from web.process import tune_for_serving
 from web.stack import http_middleware
 

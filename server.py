@@ -1,6 +1,7 @@
 """The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`.
 
-`create_app()` is the factory; `app` is the ASGI application uvicorn serves.
+`create_app()` is the factory. `app` is built on first access (for `uvicorn server:app`), so
+importing this module builds nothing: no settings, no policy loaded.
 `python server.py` serves it on 127.0.0.1:8000.
 """
 
@@ -162,8 +163,17 @@ def app_factory() -> Starlette:
     return create_app()
 
 
-# The ASGI application, for `uvicorn server:app`.
-app = create_app()
+_app: Starlette | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`server.app`, the ASGI application for `uvicorn server:app`, built once when first read."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ class EspaceGraphQL(GraphQL):
         here keep it longer): graphql-core's executor sits in a reference cycle that holds
         the context, so without this everything they loaded (8,000 documents on an export)
         waited for the garbage collector's next full pass, which then took tens of
-        milliseconds during which no request of the process moved (issue 8)."""
+        milliseconds during which no request of the process moved (bench/RESULTS.md)."""
         try:
             return await super().execute_operation(
                 request=request,
@@ -102,7 +102,7 @@ class EspaceGraphQL(GraphQL):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        """orjson: about ten times faster than `json.dumps` on a 1,000-row page (issue 8)."""
+        """orjson: about ten times faster than `json.dumps` on a 1,000-row page."""
         return json_encoding.encode_json(data)
 
 

@@ -23,6 +23,6 @@ class Document(Model):
     class Meta:
         table = "document"
         # (enrollment_id, created_at): a page's documents read newest first per enrollment
-        # straight off the index, with no sort before the first row (issue 8).
+        # straight off the index, with no sort before the first row (bench/RESULTS.md).
         # checksum: whether any row still names a stored object (services.document_storage).
         indexes = (("enrollment_id", "kind"), ("enrollment_id", "created_at"), ("checksum",))

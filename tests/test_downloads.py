@@ -22,11 +22,11 @@ from models.accounts import Account
 from models.audit import AuditEntry
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
-from schema.downloads import content_disposition
 from services import documents
 from tests import factories
 from tests.graphql import GraphQLResult, gql
 from tests.test_documents import link_path, multipart_body, pdf_bytes, upload
+from web.downloads import content_disposition
 
 pytestmark = pytest.mark.usefixtures("document_store")
 

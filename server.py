@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
+from infra.mail_sender import background_sender
 from models.database import ensure_migrated, tortoise_config
 from policies.engine import Policy
 from policies.reload import with_policy_reload
@@ -30,7 +31,6 @@ from schema.context import Context, build_context
 from schema.limits import operation_limits
 from schema.metrics import GraphQLMetrics
 from schema.performance import ParsedOnce, ValidatedOnce
-from services.mail_sender import background_sender
 from settings import Settings, get_settings
 from web import json_encoding
 from web.downloads import download_document

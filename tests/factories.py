@@ -137,7 +137,7 @@ async def enrollment(
 
 async def document(of: Enrollment, kind: DocumentKind, data: bytes | None = None) -> Document:
     """A document row with its bytes really stored."""
-    from services.pdf import simple_pdf
+    from infra.pdf import simple_pdf
     from services.storage import get_storage
 
     data = data or simple_pdf([f"{kind.value} of {of.reference}"])

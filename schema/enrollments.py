@@ -31,7 +31,7 @@ from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStat
 from services import enrollments as service
 from services import history, scheduling
 from services.errors import NotFound
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")

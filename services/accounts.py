@@ -31,6 +31,7 @@ from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Unauthenticated
+from services.login_sessions import end_other_sessions, end_session, start_session
 from services.passwords import (
     check_password_rules,
     hash_password,
@@ -47,7 +48,6 @@ from services.rate_limits import (
     SIGN_UPS_PER_ADDRESS,
     Limit,
 )
-from services.sessions import end_other_sessions, end_session, start_session
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 

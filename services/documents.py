@@ -34,7 +34,7 @@ from policies.engine import Policy, Viewer
 from services import audit
 from services.errors import BadUserInput, Forbidden, NotFound
 from services.history import visible_enrollments
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from services.storage import Storage, get_storage
 from settings import get_settings
 

@@ -18,8 +18,8 @@ from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, AccountKind, Channel, DocumentKind, EnrollmentStatus
 from services.business_hours import add_business_hours
+from services.login_sessions import start_session
 from services.passwords import hash_password
-from services.sessions import start_session
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"

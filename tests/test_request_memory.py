@@ -31,7 +31,7 @@ from schema.context import Context
 from schema.enrollments import EnrollmentType
 from schema.loaders import documents_loader, prefetch_documents, trainees_loader
 from services.history import CourseRow, DocumentRow, EnrollmentRow, SessionRow
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import gql
 from tests.test_query_counts import _history

@@ -11,7 +11,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from models import MODEL_MODULES
 
 APP_LABEL = "models"
-MIGRATIONS_MODULE = "migrations"
+MIGRATIONS_MODULE = "models.migrations"
 
 
 class DatabaseNotMigrated(RuntimeError):

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.sql_counter import counting_sql
 from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
@@ -20,6 +19,7 @@ from policies.engine import Policy
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql
+from tests.sql_counter import counting_sql
 
 QUERY = """
 query Page($first: Int) {

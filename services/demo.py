@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from infra.pdf import simple_pdf
 from infra.storage import get_storage, put_bytes
 from models.access import Access
 from models.accounts import Account
@@ -34,7 +35,6 @@ from models.enums import (
     EnrollmentStatus,
 )
 from services.business_hours import add_business_hours
-from services.pdf import simple_pdf
 
 DEMO_PASSWORD = "espace-demo-2026"
 ENROLLMENT_COUNT = 200

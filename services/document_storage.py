@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_content
 from infra.storage import MissingObject, Staged, Storage, digest, get_storage
 from models.documents import Document
-from services.locks import lock_content
 
 logger = logging.getLogger("espace.documents")
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import urlencode
 
+from infra.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
 from infra.storage import Staged, Storage, get_storage
 from models.accounts import Account
 from models.documents import Document
@@ -34,8 +35,7 @@ from services.document_storage import publishing
 from services.errors import BadUserInput, Forbidden, NotFound
 from services.filenames import content_disposition
 from services.history import visible_enrollments
-from services.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from settings import get_settings
 
 logger = logging.getLogger("espace.documents")

@@ -69,11 +69,14 @@ async def make_first_registrant_admin(
     establishment_id: int, registrant_email: str, *, by: Account | None, client_address: str = ""
 ) -> Access | None:
     """Rule 9: staff just validated the first enrollment of the establishment; its registrant
-    becomes admin if an account with that address exists and proved it is theirs. Otherwise
-    nothing happens now: `first_registrant_admin_on_verification` gives it when they verify.
+    becomes admin if an account with that address exists and proved it is theirs, and the
+    establishment has no admin yet (otherwise its admins decide who else is one). When the
+    address is not proven yet, `first_registrant_admin_on_verification` gives it when it is.
     Call inside the transaction of the validation, the establishment locked."""
     account = await Account.get_or_none(email=registrant_email, email_verified_at__isnull=False)
     if account is None:
+        return None
+    if await Access.exists(establishment_id=establishment_id, role=AccessRole.ADMIN.value):
         return None
     return await make_admin(
         account,

@@ -36,7 +36,7 @@ from services.admins import make_first_registrant_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
-from services.locks import lock_establishment
+from services.locks import lock_account, lock_establishment
 from services.mail import queue_mail
 
 VALIDATION_BUSINESS_HOURS = 24
@@ -385,6 +385,7 @@ async def enroll(
         )
     session = await _session(request.session_id, now)
     async with in_transaction():
+        await lock_account(actor.account.id)
         await booking_limits.check(viewer, actor.account, len(trainees))
         enrollment = await _book(
             session=session,

@@ -25,7 +25,6 @@ from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
 from services import invitations
-from services.errors import Forbidden
 
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
@@ -53,8 +52,7 @@ class EstablishmentType:
         "read it; others get null with FORBIDDEN."
     )
     async def accesses(self, info: Info) -> list[AccessType] | None:
-        if not service.may_read_accesses(info.context.policy, info.context.viewer, self.model):
-            raise Forbidden("Only the admins of this establishment may see its accesses.")
+        service.authorize_read_accesses(info.context.policy, info.context.viewer, self.model)
         rows = await _accesses_loader(info.context).load(self.model.id)
         return [AccessType.from_model(row) for row in rows]
 
@@ -65,8 +63,7 @@ class EstablishmentType:
     )
     async def invitations(self, info: Info) -> list[InvitationType] | None:
         context = info.context
-        if not invitations.may_read_invitations(context.policy, context.viewer, self.model):
-            raise Forbidden("Only the admins of this establishment may see its invitations.")
+        invitations.authorize_read_invitations(context.policy, context.viewer, self.model)
         policy, viewer = context.policy, context.viewer
         loader = batched(
             context,
@@ -235,8 +232,7 @@ class AdminAccessRequestType:
     )
     def establishment(self, info: Info) -> EstablishmentType | None:
         context = info.context
-        if not service.request_shows_establishment(context.policy, context.viewer, self.model):
-            raise Forbidden("You may not see this establishment.")
+        service.authorize_request_establishment(context.policy, context.viewer, self.model)
         return EstablishmentType.from_model(self.model.establishment)
 
     @classmethod

@@ -20,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 from limits import parse
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_establishment
+from infra.mail_outbox import queue_mail
+from infra.one_time_tokens import revoke_tokens
 from models.access import Access, Invitation
 from models.accounts import Account
 from models.companies import Establishment
@@ -29,13 +32,15 @@ from services import audit, mail_relay, rate_limits
 from services.accounts import mark_address_proven
 from services.actors import Actor
 from services.admins import access_snapshot
-from services.errors import BadUserInput, Conflict, Forbidden, NotFound
-from services.locks import lock_establishment
-from services.mail import queue_mail
+from services.errors import BadUserInput, Conflict, NotFound
+from services.login_sessions import (
+    end_other_sessions,
+    hash_token,
+    start_session,
+    viewer_for_account,
+)
 from services.passwords import check_password_rules, hash_password
 from services.rate_limits import Limit
-from services.sessions import end_other_sessions, hash_token, start_session, viewer_for_account
-from services.tokens import revoke_tokens
 from settings import get_settings
 
 LIFETIME = timedelta(days=7)
@@ -146,11 +151,17 @@ async def pending_invitations_of(
     return found
 
 
-def may_read_invitations(
+def authorize_read_invitations(
     policy: Policy, viewer: Viewer | None, establishment: Establishment
-) -> bool:
-    """Whether the viewer may see the pending invitations of this establishment."""
-    return policy.field_allowed(viewer, "read", establishment, "invitations")
+) -> None:
+    """FORBIDDEN unless the viewer may see the pending invitations of this establishment."""
+    policy.authorize_field(
+        viewer,
+        "read",
+        establishment,
+        "invitations",
+        message="Only the admins of this establishment may see its invitations.",
+    )
 
 
 async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) -> Invitation:
@@ -163,8 +174,13 @@ async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) 
     )
     if invitation is None:
         raise NotFound("Invitation")
-    if not policy.is_allowed(actor.viewer, "withdraw", invitation):
-        raise Forbidden("Only the admins of this establishment may withdraw its invitations.")
+    policy.authorize(
+        actor.viewer,
+        "withdraw",
+        invitation,
+        what="Invitation",
+        message="Only the admins of this establishment may withdraw its invitations.",
+    )
     now = datetime.now(UTC)
     async with in_transaction():
         withdrawn = await Invitation.filter(

@@ -241,6 +241,10 @@ async def accept_invitation(
         )
         if invitation is None:
             raise BadUserInput(INVALID_INVITATION, field="token", reason="INVALID_TOKEN")
+        establishment_id = invitation.establishment_id  # type: ignore[attr-defined]
+        # Locked before any write, in the order `grant_access` takes (establishment, then
+        # its invitations), so the two cannot deadlock.
+        await lock_establishment(establishment_id)
         address = invitation.email
         if signed_in is not None and signed_in.email != address:
             raise BadUserInput(
@@ -273,8 +277,6 @@ async def accept_invitation(
         ).update(accepted_at=now, accepted_by_id=account.id)
         if not claimed:
             raise BadUserInput(INVALID_INVITATION, field="token", reason="INVALID_TOKEN")
-        establishment_id = invitation.establishment_id  # type: ignore[attr-defined]
-        await lock_establishment(establishment_id)
         access = await Access.get_or_none(account_id=account.id, establishment_id=establishment_id)
         if access is None:
             access = await Access.create(

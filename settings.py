@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 60 * 24
     log_level: str = "INFO"
     # Booking requests waiting for validation that one account may have placed online, and
-    # the seats they hold (issue 14: seat hoarding); lower while its e-mail is not verified.
+    # the seats they hold (nobody hoards a session's seats); lower while unverified.
     booking_max_pending_requests: int = 20
     booking_max_pending_seats: int = 100
     booking_max_pending_requests_unverified: int = 3

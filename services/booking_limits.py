@@ -1,4 +1,4 @@
-"""Limits on what one account may hold in booking requests (issue 14: seat hoarding).
+"""Limits on what one account may hold in booking requests, so that nobody hoards seats.
 
 Counted over the requests the account placed online that still wait for staff validation
 (PENDING_VALIDATION, channel WEB): how many, and how many seats they hold. The limits are

@@ -1,4 +1,4 @@
-"""Mail sent on behalf of one person to somebody else's address (issue 14: mail relay).
+"""Mail sent because of one person's action to somebody else's address.
 
 Two guards keep the official sender from relaying a stranger's words:
 

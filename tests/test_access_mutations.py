@@ -293,7 +293,7 @@ async def test_an_approved_request_makes_the_requester_admin_and_tells_them(clie
         {"siret": acme.paris.siret, "message": "I place every order of the site."},
         token=remi,
     )
-    # Rémi cannot see Acme Paris (no access): the answer does not show it to him (issue 14).
+    # Rémi cannot see Acme Paris (no access): the answer does not show it to him.
     assert filed.code_at("requestAdminAccess", "establishment") == "FORBIDDEN"
     request = filed.data["requestAdminAccess"]
     assert (request["status"], request["establishment"]) == ("PENDING", None)

@@ -442,7 +442,7 @@ async def test_change_email_needs_the_acknowledgement_then_the_new_mailbox(clien
     assert refused.code_at("changeEmail") == "BAD_USER_INPUT"
     extensions = refused.error_at("changeEmail")["extensions"]
     assert extensions["enrollmentsLeavingHistory"] == 2
-    # Orders of an address she has not proven yet are not counted before the link (issue 14).
+    # Orders of an address she has not proven yet are not counted before the link.
     assert extensions["enrollmentsJoiningHistory"] == 0
     assert (await gql(client, ME, token=token)).ok()["me"]["email"] == "ines@example.com"
     assert not await OutboxMail.exists()
@@ -488,7 +488,7 @@ async def test_change_email_needs_the_acknowledgement_then_the_new_mailbox(clien
 
 async def test_change_email_refuses_a_wrong_password_a_taken_address_and_anonymous(client):
     """A taken address is refused when the link is followed, not before: asking answers the
-    same whether or not an account uses the address (issue 14)."""
+    same whether or not an account uses the address."""
     ines = await factories.account("ines@example.com")
     await factories.account("bruno@boreal.example")
     token = await factories.token_for(ines)

@@ -178,7 +178,7 @@ async def test_remi_books_two_trainees_for_acme_paris(client):
 async def test_first_validated_enrollment_of_lyon_makes_remi_its_admin(client):
     world = await _acme()
     first = await _enroll(client, world, world.remi, world.lyon)
-    assert first["becameAdmin"] is False  # booking makes nobody admin (issue 14)...
+    assert first["becameAdmin"] is False  # booking makes nobody admin...
     assert not await Access.exists(account__email="remi@acme.example", establishment=world.lyon)
     claire_in_lyon = await _enroll(client, world, world.claire, world.lyon)
     # ...staff validating the establishment's first enrollment does (rule 9).

@@ -82,7 +82,7 @@ async def test_concurrent_cancellations_succeed_once_with_one_mail(client):
 
 async def test_concurrent_bookings_of_one_account_stay_within_its_limit(client):
     """One unverified account fires eight booking requests at once: its limit of pending
-    requests (3 while unverified) holds, because its bookings are serialized (issue 14)."""
+    requests (3 while unverified) holds, because its bookings are serialized."""
     session = await factories.course_session(capacity=50)
     hoarder = await factories.account("hoarder@example.com", verified=False)
     token = await factories.token_for(hoarder)

@@ -1,4 +1,4 @@
-"""Invitations and dormant accesses (issue 14), through GraphQL: who takes an invitation,
+"""Invitations and dormant accesses, through GraphQL: who takes an invitation,
 what the audit log shows, and what happens to an access held by an unverified account."""
 
 from __future__ import annotations

@@ -278,7 +278,7 @@ def pending_requests(w: World, persona: str, r: GraphQLResult) -> None:
 
 
 def granted(w: World, persona: str, r: GraphQLResult) -> None:
-    """An address without a verified account gets an invitation, not the access (issue 14)."""
+    """An address without a verified account gets an invitation, not the access."""
     outcome = r.ok()["grantAccessOrInvite"]
     assert outcome["access"] is None
     assert outcome["invitation"] == {
@@ -314,7 +314,7 @@ def request_filed(w: World, persona: str, r: GraphQLResult) -> None:
 
 
 def request_filed_unseen(w: World, persona: str, r: GraphQLResult) -> None:
-    """Named by SIRET, an establishment the requester may not read is not shown (issue 14)."""
+    """Named by SIRET, an establishment the requester may not read is not shown."""
     assert r.data is not None and r.data["requestAdminAccess"]["status"] == "PENDING"
     assert r.data["requestAdminAccess"]["establishment"] is None
     assert r.codes == ["FORBIDDEN"]

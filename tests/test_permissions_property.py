@@ -11,7 +11,7 @@ The model (for one viewer):
   establishment; a STANDARD access adds only the kinds it lists (rule 7); rights add up;
 - an establishment is visible to staff and to whoever has an access to it; its accesses only
   to its admins and staff (rule 6);
-- an access works only for an account whose address is verified (issue 14: anyone can sign
+- an access works only for an account whose address is verified (anyone can sign
   up with an address they do not control).
 """
 

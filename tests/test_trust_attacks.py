@@ -1,4 +1,4 @@
-"""Issue 14, written as the attacks: each test plays one reproduced attack on the real app,
+"""Trust, written as the attacks: each test plays one reproduced attack on the real app,
 through GraphQL, and asserts it no longer works (each failed on the code before the fix).
 
 The world: Acme (framework agreement of 20 % in force) has two establishments. Acme Paris

@@ -1,4 +1,4 @@
-"""Trust (issue 14): invitations, the origin of admin access requests, and who registered
+"""Trust: invitations, the origin of admin access requests, and who registered
 an establishment at sign-up.
 
 Data already stored is kept as it is:

@@ -1,4 +1,5 @@
-"""Locks that serialize the changes of one establishment, or of one stored document content."""
+"""Locks that serialize the changes of one establishment, the bookings of one account, or
+what is stored under one document checksum."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
+from models.accounts import Account
 from models.companies import Establishment
 from models.documents import Document
 
@@ -22,6 +24,16 @@ async def lock_establishment(establishment_id: int) -> None:
         await Establishment.select_for_update().get(id=establishment_id)
     else:
         await Establishment.filter(id=establishment_id).update(name=F("name"))
+
+
+async def lock_account(account_id: int) -> None:
+    """Serialize the bookings of one account until the transaction ends, so that its limits
+    on pending requests hold under concurrent requests (`services.booking_limits`). Take it
+    before any establishment lock."""
+    if connections.get("default").capabilities.dialect == "postgres":
+        await Account.select_for_update().get(id=account_id)
+    else:
+        await Account.filter(id=account_id).update(full_name=F("full_name"))
 
 
 # Advisory lock namespace of document contents (the second key is taken from the checksum).

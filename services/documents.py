@@ -1,7 +1,9 @@
-"""Administrative documents: staff uploads, generated PDFs, signed download links (rule 12).
+"""Administrative documents: staff and customer uploads, generated PDFs, signed download
+links (rule 12).
 
-Who may attach a document or read one is decided by the policy (`attach_document` on the
-enrollment, `read` on the document); this module only asks.
+Who may attach a document, upload one or read one is decided by the policy (`attach_document`
+on the enrollment, `upload_document` for a kind on the enrollment, `read` on the document);
+this module only asks.
 
 A download link is bound to one document, one account and an expiry five minutes ahead,
 signed with HMAC-SHA256 under `SECRET_KEY`. Following it reloads the account and its
@@ -140,6 +142,7 @@ async def _record_document(
     *,
     generated: bool,
     author: Account,
+    action: str | None = None,
     client_address: str,
     storage: Storage,
 ) -> Document:
@@ -158,7 +161,7 @@ async def _record_document(
                 uploaded_by=author,
             )
             await audit.record(
-                "document.generated" if generated else "document.attached",
+                action or ("document.generated" if generated else "document.attached"),
                 actor=author,
                 target_type="Document",
                 target_id=document.id,
@@ -205,6 +208,43 @@ async def attach_document(
         size,
         generated=False,
         author=author,
+        client_address=client_address,
+        storage=storage,
+    )
+
+
+async def upload_enrollment_document(
+    policy: Policy,
+    viewer: Viewer,
+    author: Account,
+    enrollment_id: int,
+    kind: DocumentKind,
+    source: BinaryIO,
+    *,
+    filename: str | None = None,
+    declared_size: int | None = None,
+    client_address: str = "",
+) -> Document:
+    """A customer uploads a document they send us (a signed quote, a purchase order) on an
+    enrollment: NOT_FOUND when they do not see it, FORBIDDEN when the policy does not let them
+    upload that kind there; the file passes the same checks as staff uploads."""
+    enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
+    if enrollment is None:
+        raise NotFound("Enrollment")
+    if not policy.field_allowed(viewer, "upload_document", enrollment, kind.value):
+        raise Forbidden("You may not upload this kind of document on this enrollment.")
+    storage = get_storage()
+    checksum, size = await asyncio.to_thread(store_pdf, source, declared_size, storage=storage)
+    name = clean_filename(filename, f"{enrollment.reference}-{kind.value.lower()}")
+    return await _record_document(
+        enrollment,
+        kind,
+        name,
+        checksum,
+        size,
+        generated=False,
+        author=author,
+        action="document.uploaded",
         client_address=client_address,
         storage=storage,
     )

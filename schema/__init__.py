@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
 from schema.execution import EspaceExecutor
+from schema.formats import SCALAR_FORMATS
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -59,6 +60,6 @@ def build_schema(
         query=_merged("Query"),
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(scalar_map={**SCALAR_MAP, **SCALAR_FORMATS}),
         execution_context_class=None if standard_execution else EspaceExecutor,
     )

@@ -28,7 +28,7 @@ from services.accounts import ensure_account
 from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.errors import BadUserInput, Conflict, Forbidden, NotFound, Reason
 from services.locks import lock_establishment
 from services.mail import queue_mail
 from services.training_managers import grant_known_training_manager_accesses
@@ -73,7 +73,7 @@ async def get_establishment(policy: Policy, viewer: Viewer, establishment_id: in
         .first()
     )
     if row is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     return row
 
 
@@ -107,13 +107,18 @@ async def audit_log(
     """The latest audit entries of an establishment, newest first (admins and staff)."""
     size = DEFAULT_AUDIT_PAGE if first is None else first
     if size < 1 or size > MAX_AUDIT_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_AUDIT_PAGE}.", field="first")
+        raise BadUserInput(
+            "first must be between 1 and {max}.",
+            field="first",
+            max=MAX_AUDIT_PAGE,
+            reason=Reason.OUT_OF_RANGE,
+        )
     establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     if not policy.is_allowed(viewer, "read_audit_log", establishment):
         if not policy.is_allowed(viewer, "read", establishment):
-            raise NotFound("Establishment")
+            raise NotFound("Establishment not found.")
         raise Forbidden("Only the admins of this establishment may read its audit log.")
     return (
         await AuditEntry.filter(establishment_id=establishment_id)
@@ -148,7 +153,7 @@ async def get_access(policy: Policy, viewer: Viewer, access_id: int) -> Access:
         .first()
     )
     if row is None:
-        raise NotFound("Access")
+        raise NotFound("Access not found.")
     return row
 
 
@@ -171,10 +176,14 @@ def clean_document_kinds(role: AccessRole, kinds: Iterable[str]) -> list[str]:
     unknown = sorted(set(values) - VALID_KINDS)
     if unknown:
         raise BadUserInput(
-            f"Unknown document kind(s): {', '.join(unknown)}.", field="documentKinds"
+            "Unknown document kind(s): {kinds}.", field="documentKinds", kinds=", ".join(unknown)
         )
     if len(set(values)) != len(values):
-        raise BadUserInput("A document kind is listed twice.", field="documentKinds")
+        raise BadUserInput(
+            "A document kind is listed twice.",
+            field="documentKinds",
+            reason=Reason.DUPLICATE_VALUE,
+        )
     if role == AccessRole.ADMIN:
         return []
     return sorted(values)
@@ -211,6 +220,7 @@ async def grant_access(
             raise Conflict(
                 "This person already has an access to this establishment: change it instead.",
                 accessId=str(existing.id),
+                reason=Reason.ALREADY_EXISTS,
             )
         try:
             access = await Access.create(
@@ -221,7 +231,10 @@ async def grant_access(
                 granted_by=actor.account,
             )
         except IntegrityError:
-            raise Conflict("This person already has an access to this establishment.") from None
+            raise Conflict(
+                "This person already has an access to this establishment.",
+                reason=Reason.ALREADY_EXISTS,
+            ) from None
         await audit.record(
             "access.granted",
             actor=actor.account,
@@ -248,19 +261,22 @@ async def update_access(
         raise Forbidden("Only the admins of this establishment may change its accesses.")
     demoting = access.role == AccessRole.ADMIN.value and role != AccessRole.ADMIN
     if demoting and not policy.is_allowed(actor.viewer, "demote", access):
-        raise Forbidden("You cannot lower your own admin access: ask another admin.")
+        raise Forbidden(
+            "You cannot lower your own admin access: ask another admin.",
+            reason=Reason.OWN_ADMIN_RIGHTS,
+        )
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
-            raise NotFound("Access")
+            raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
             and role != AccessRole.ADMIN
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
-            raise Conflict("An establishment keeps at least one admin.")
+            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
         current.role = role.value
         current.document_kinds = kinds
@@ -287,12 +303,12 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
-            raise NotFound("Access")
+            raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
-            raise Conflict("An establishment keeps at least one admin.")
+            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
         await Access.filter(id=current.id).delete()
         await audit.record(
@@ -323,27 +339,38 @@ async def request_admin_access(
 ) -> AdminAccessRequest:
     """File a request for admin rights that staff decide on (rule 9)."""
     if (establishment_id is None) == (siret is None):
-        raise BadUserInput("Give either an establishment id or a SIRET number.", field="siret")
+        raise BadUserInput(
+            "Give either an establishment id or a SIRET number.",
+            field="siret",
+            reason=Reason.INVALID_COMBINATION,
+        )
     if len(message) > MAX_MESSAGE_LENGTH:
         raise BadUserInput(
-            f"The message is limited to {MAX_MESSAGE_LENGTH} characters.", field="message"
+            "The message is limited to {maxLength} characters.",
+            field="message",
+            maxLength=MAX_MESSAGE_LENGTH,
+            reason=Reason.TOO_LONG,
         )
     if siret is not None:
         number = "".join(siret.split())
         if len(number) != 14 or not number.isdigit():
-            raise BadUserInput("A SIRET number has 14 digits.", field="siret")
+            raise BadUserInput(
+                "A SIRET number has 14 digits.", field="siret", reason=Reason.INVALID_SIRET
+            )
         establishment = await Establishment.get_or_none(siret=number)
     else:
         establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     if not policy.is_allowed(actor.viewer, "request_admin_access", establishment):
         raise Forbidden("You may not ask for admin rights on this establishment.")
     viewer_id = actor.viewer.id
     if await Access.exists(
         account_id=viewer_id, establishment_id=establishment.id, role=AccessRole.ADMIN.value
     ):
-        raise Conflict("You are already an admin of this establishment.")
+        raise Conflict(
+            "You are already an admin of this establishment.", reason=Reason.ALREADY_EXISTS
+        )
     async with in_transaction():
         await lock_establishment(establishment.id)
         if await AdminAccessRequest.exists(
@@ -351,7 +378,10 @@ async def request_admin_access(
             establishment_id=establishment.id,
             status=RequestStatus.PENDING.value,
         ):
-            raise Conflict("Your request for this establishment is already waiting for staff.")
+            raise Conflict(
+                "Your request for this establishment is already waiting for staff.",
+                reason=Reason.ALREADY_EXISTS,
+            )
         request = await AdminAccessRequest.create(
             account=actor.account, establishment=establishment, message=message.strip()
         )
@@ -382,14 +412,19 @@ async def decide_admin_access_request(
     told by mail either way."""
     _require_back_office(policy, actor.viewer)
     if len(note) > MAX_MESSAGE_LENGTH:
-        raise BadUserInput(f"The note is limited to {MAX_MESSAGE_LENGTH} characters.", field="note")
+        raise BadUserInput(
+            "The note is limited to {maxLength} characters.",
+            field="note",
+            maxLength=MAX_MESSAGE_LENGTH,
+            reason=Reason.TOO_LONG,
+        )
     request = (
         await AdminAccessRequest.filter(id=request_id)
         .select_related("account", "establishment")
         .first()
     )
     if request is None:
-        raise NotFound("Admin access request")
+        raise NotFound("Admin access request not found.")
     status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     requester: Account = request.account
     establishment: Establishment = request.establishment
@@ -404,7 +439,7 @@ async def decide_admin_access_request(
             decision_note=note.strip(),
         )
         if not decided:
-            raise Conflict("This request was already decided.")
+            raise Conflict("This request was already decided.", reason=Reason.ALREADY_ANSWERED)
         await audit.record(
             f"admin_request.{status.value.lower()}",
             actor=actor.account,

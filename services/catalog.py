@@ -19,12 +19,12 @@ async def list_courses(search: str | None = None, limit: int = 100) -> list[Cour
 async def get_course(course_id: int) -> Course:
     course = await Course.filter(id=course_id).prefetch_related("sessions").first()
     if course is None:
-        raise NotFound("Course")
+        raise NotFound("Course not found.")
     return course
 
 
 async def get_session(session_id: int) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
-        raise NotFound("Session")
+        raise NotFound("Session not found.")
     return session

@@ -33,7 +33,7 @@ from models.enrollments import Enrollment, Trainee
 from models.enums import DocumentKind
 from policies.engine import Policy, Viewer
 from services import audit
-from services.errors import BadUserInput, Forbidden, NotFound
+from services.errors import BadUserInput, Forbidden, NotFound, Reason
 from services.history import visible_enrollments
 from services.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
 from services.sessions import viewer_for_account
@@ -85,12 +85,16 @@ def _pdf_chunks(source: BinaryIO, limit: int) -> Iterator[bytes]:
 
 def _too_large(limit: int) -> BadUserInput:
     return BadUserInput(
-        f"The file is larger than {limit // (1024 * 1024)} MB.", field="file", maxBytes=limit
+        "The file is larger than {maxMegabytes} MB.",
+        field="file",
+        maxBytes=limit,
+        maxMegabytes=limit // (1024 * 1024),
+        reason=Reason.FILE_TOO_LARGE,
     )
 
 
 def _not_a_pdf() -> BadUserInput:
-    return BadUserInput("The file is not a PDF document.", field="file")
+    return BadUserInput("The file is not a PDF document.", field="file", reason=Reason.NOT_A_PDF)
 
 
 def store_pdf(
@@ -127,7 +131,7 @@ async def _enrollment_for_staff(policy: Policy, viewer: Viewer, enrollment_id: i
     """The enrollment, if the viewer sees it (NOT_FOUND) and may attach documents (FORBIDDEN)."""
     enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
     if enrollment is None:
-        raise NotFound("Enrollment")
+        raise NotFound("Enrollment not found.")
     if not policy.is_allowed(viewer, "attach_document", enrollment):
         raise Forbidden("Only staff attach documents to an enrollment.")
     return enrollment
@@ -230,7 +234,7 @@ async def upload_enrollment_document(
     upload that kind there; the file passes the same checks as staff uploads."""
     enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
     if enrollment is None:
-        raise NotFound("Enrollment")
+        raise NotFound("Enrollment not found.")
     if not policy.field_allowed(viewer, "upload_document", enrollment, kind.value):
         raise Forbidden("You may not upload this kind of document on this enrollment.")
     storage = get_storage()
@@ -297,6 +301,7 @@ async def generate_document(
         raise BadUserInput(
             "Only TRAINING_AGREEMENT and CERTIFICATE_OF_ATTENDANCE can be generated.",
             field="kind",
+            reason=Reason.INVALID_VALUE,
         )
     enrollment = await _enrollment_for_staff(policy, viewer, enrollment_id)
     data = generator(await enrollment_facts(enrollment.id))
@@ -397,13 +402,13 @@ async def open_download(
     viewer = await viewer_for_account(person)
     document = await Document.filter(id=document_id).select_related("enrollment").first()
     if document is None:
-        raise NotFound("Document")
+        raise NotFound("Document not found.")
     if not policy.is_allowed(viewer, "read", document):
         raise Forbidden()
     storage = get_storage()
     if not storage.exists(document.checksum):
         logger.error("document %s: file %s is missing", document.id, document.checksum)
-        raise NotFound("Document")
+        raise NotFound("Document not found.")
     await audit.record(
         "document.downloaded",
         actor=person,

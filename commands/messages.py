@@ -2,17 +2,21 @@
 catalogue `schema/locales/fr/LC_MESSAGES/espace.po` (or `--check` that every one of them
 is translated).
 
-The English text is the message id (see `services.errors`): Babel extracts the first
-argument of every error class call, the messages marked `N_(...)` and those given to
-`services.enrollments._require`. New messages are added with an empty translation to fill
-in; messages no longer raised are dropped.
+The English text is the message id (see `services.errors`). Babel walks the code with
+`extract_error_messages`: the first argument of every error class call, the messages marked
+`N_(...)`, and the `message=` / `what=` of `Policy.authorize` calls (`what` reads
+"<what> not found."). New messages are added with an empty translation to fill in; messages
+no longer raised are dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -23,18 +27,67 @@ from settings import PROJECT_DIR
 
 LANGUAGE = "fr"
 SOURCE_DIRS = ("services", "schema", "policies", "web")
-# Calls whose (1-based) argument is a message template.
-KEYWORDS: dict[str, tuple[int, ...] | None] = {
-    "N_": None,
-    "ServiceError": None,
-    "Unauthenticated": None,
-    "Forbidden": None,
-    "NotFound": None,
-    "BadUserInput": None,
-    "Conflict": None,
-    "_require": (5,),
-}
+# Calls whose first argument is a message template.
+KEYWORDS = (
+    "N_",
+    "ServiceError",
+    "Unauthenticated",
+    "Forbidden",
+    "NotFound",
+    "BadUserInput",
+    "Conflict",
+    "InvalidFields",
+)
+# Calls whose `message=` (and `what=`, for NOT_FOUND) name the refusal's message.
+AUTHORIZE = ("authorize", "authorize_field")
 REGENERATE = "espace messages"
+EXTRACTOR = "commands.messages:extract_error_messages"
+
+
+def not_found(what: str) -> str:
+    """The message of `NotFound(what)` for a bare noun (as `services.errors.NotFound`)."""
+    return what if what.endswith(".") else f"{what} not found."
+
+
+def _called(node: ast.Call) -> str:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return ""
+
+
+def _text(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def message_calls(tree: ast.AST) -> Iterator[tuple[int, str, ast.expr]]:
+    """(line, called name, expression) of every message argument in a module."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _called(node)
+        if name in KEYWORDS and node.args:
+            yield node.lineno, name, node.args[0]
+        for keyword in node.keywords:
+            if name in KEYWORDS + AUTHORIZE and keyword.arg == "message":
+                yield node.lineno, name, keyword.value
+            if name in AUTHORIZE and keyword.arg == "what":
+                yield node.lineno, "NotFound", keyword.value
+
+
+def extract_error_messages(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """A Babel extraction method (`module:function`) for the messages of errors."""
+    tree = ast.parse(fileobj.read())
+    for lineno, name, expression in message_calls(tree):
+        text = _text(expression)
+        if text:
+            # Babel looks the function name up in its keywords: give it its own marker.
+            yield lineno, "N_", not_found(text) if name == "NotFound" else text, []
 
 
 def extracted() -> Catalog:
@@ -43,8 +96,7 @@ def extracted() -> Catalog:
     for directory in SOURCE_DIRS:
         for filename, lineno, message, _comments, context in extract_from_dir(
             PROJECT_DIR / directory,
-            method_map=[("**.py", "python")],
-            keywords=KEYWORDS,
+            method_map=[("**.py", EXTRACTOR)],
             comment_tags=(),
         ):
             if isinstance(message, str) and message:

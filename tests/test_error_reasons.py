@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.messages import KEYWORDS, SOURCE_DIRS, current, extracted, untranslated
+from commands.messages import SOURCE_DIRS, current, extracted, message_calls, untranslated
 from models.accounts import Account
 from models.mail import OutboxMail
 from schema import build_schema
@@ -181,17 +181,12 @@ def test_every_reason_in_the_code_is_a_documented_one():
 def test_every_message_is_a_template_in_the_catalogue_with_a_french_translation():
     """Messages are literal templates (an f-string could not be looked up in the catalogue)
     and each one is translated: run `espace messages` and translate what it adds."""
-    dynamic = []
-    for path in _source_files():
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in KEYWORDS
-                and node.args
-                and isinstance(node.args[0], ast.JoinedStr)
-            ):
-                dynamic.append(f"{path.relative_to(PROJECT_DIR)}:{node.lineno}")
+    dynamic = [
+        f"{path.relative_to(PROJECT_DIR)}:{line}"
+        for path in _source_files()
+        for line, _name, expression in message_calls(ast.parse(path.read_text()))
+        if isinstance(expression, ast.JoinedStr)
+    ]
     assert dynamic == []
     template = extracted()
     assert len(template) > 50

@@ -35,7 +35,7 @@ from services.actors import Actor
 from services.admins import make_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, NotFound, Reason
+from services.errors import BadUserInput, Conflict, FieldChecks, NotFound, Reason
 from services.locks import lock_establishment
 from services.mail import queue_mail
 
@@ -149,16 +149,19 @@ def _clean_trainees(trainees: Sequence[TraineeInput]) -> list[TraineeInput]:
             reason=Reason.OUT_OF_RANGE,
         )
     cleaned = []
+    checks = FieldChecks()  # every invalid trainee field at once
     for index, trainee in enumerate(trainees):
         prefix = f"trainees.{index}"
         email = trainee.email.strip()
-        cleaned.append(
-            TraineeInput(
-                first_name=_text(trainee.first_name, f"{prefix}.firstName", required=True),
-                last_name=_text(trainee.last_name, f"{prefix}.lastName", required=True),
-                email=normalize_email(email, field=f"{prefix}.email") if email else "",
-            )
-        )
+        first_name = last_name = address = ""
+        with checks.field():
+            first_name = _text(trainee.first_name, f"{prefix}.firstName", required=True)
+        with checks.field():
+            last_name = _text(trainee.last_name, f"{prefix}.lastName", required=True)
+        with checks.field():
+            address = normalize_email(email, field=f"{prefix}.email") if email else ""
+        cleaned.append(TraineeInput(first_name=first_name, last_name=last_name, email=address))
+    checks.done()
     return cleaned
 
 
@@ -400,15 +403,20 @@ async def enroll(
     """
     now = _now(now)
     viewer = actor.viewer
-    trainees = _clean_trainees(request.trainees)
-    registrant_email = (
-        normalize_email(request.registrant_email, field="registrantEmail")
-        if request.registrant_email and request.registrant_email.strip()
-        else actor.account.email
-    )
-    registrant_name = _text(
-        request.registrant_name or actor.account.full_name, "registrantName", required=False
-    )
+    checks = FieldChecks()  # every invalid field of the form at once
+    with checks.field():
+        trainees = _clean_trainees(request.trainees)
+    with checks.field():
+        registrant_email = (
+            normalize_email(request.registrant_email, field="registrantEmail")
+            if request.registrant_email and request.registrant_email.strip()
+            else actor.account.email
+        )
+    with checks.field():
+        registrant_name = _text(
+            request.registrant_name or actor.account.full_name, "registrantName", required=False
+        )
+    checks.done()
     establishment = None
     if request.establishment_id is not None:
         establishment = await _establishment_for_enroll(policy, viewer, request.establishment_id)
@@ -461,9 +469,14 @@ async def record_offline_enrollment(
             field="channel",
             reason=Reason.INVALID_COMBINATION,
         )
-    trainees = _clean_trainees(request.trainees)
-    registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
-    registrant_name = _text(request.registrant_name, "registrantName", required=True)
+    checks = FieldChecks()  # every invalid field of the form at once
+    with checks.field():
+        trainees = _clean_trainees(request.trainees)
+    with checks.field():
+        registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
+    with checks.field():
+        registrant_name = _text(request.registrant_name, "registrantName", required=True)
+    checks.done()
     establishment = None
     if request.establishment_id is not None:
         establishment = await Establishment.get_or_none(id=request.establishment_id)

@@ -12,6 +12,7 @@ import pytest
 
 from commands.messages import SOURCE_DIRS, current, extracted, message_calls, untranslated
 from models.accounts import Account
+from models.enrollments import Enrollment
 from models.mail import OutboxMail
 from schema import build_schema
 from schema.messages import request_language
@@ -20,6 +21,7 @@ from settings import PROJECT_DIR
 from tests import factories
 from tests.graphql import gql
 from tests.test_accounts import SIGN_UP
+from tests.test_enrollments import ENROLL
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -223,3 +225,35 @@ async def test_mails_follow_the_account_language_not_the_request(client, languag
     assert result.ok()["signUp"]["account"]["language"] == language
     mail = await OutboxMail.get(to="ines@example.com", template="verify_email")
     assert mail.subject == subject
+
+
+async def test_an_enrollment_form_reports_every_invalid_trainee_field(client):
+    ines = await factories.account("ines@example.com")
+    session = await factories.course_session()
+    variables = {
+        "input": {
+            "sessionId": str(session.id),
+            "registrantEmail": "nope",
+            "trainees": [
+                {"firstName": "Ana", "lastName": " "},
+                {"firstName": "", "lastName": "Roy", "email": "roy@"},
+            ],
+        }
+    }
+
+    result = await gql(
+        client,
+        ENROLL,
+        variables,
+        await factories.token_for(ines),
+    )
+
+    (error,) = result.errors
+    assert error["extensions"]["reason"] == "INVALID_FIELDS"
+    assert [(f["field"], f["reason"]) for f in error["extensions"]["fields"]] == [
+        ("trainees.0.lastName", "REQUIRED"),
+        ("trainees.1.firstName", "REQUIRED"),
+        ("trainees.1.email", "INVALID_EMAIL"),
+        ("registrantEmail", "INVALID_EMAIL"),
+    ]
+    assert await Enrollment.all().count() == 0

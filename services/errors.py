@@ -63,6 +63,7 @@ class Reason(StrEnum):
     RECORD_NOT_FOUND = "RECORD_NOT_FOUND"
     # BAD_USER_INPUT
     INVALID_REQUEST = "INVALID_REQUEST"
+    OPERATION_TOO_LARGE = "OPERATION_TOO_LARGE"
     INVALID_FIELDS = "INVALID_FIELDS"
     INVALID_VALUE = "INVALID_VALUE"
     REQUIRED = "REQUIRED"
@@ -109,6 +110,8 @@ REASONS: dict[Reason, str] = {
     Reason.RECORD_NOT_FOUND: "NOT_FOUND: no such record, or not one the caller may see.",
     Reason.INVALID_REQUEST: "BAD_USER_INPUT: the GraphQL document or its variables do not "
     "parse or validate against the schema (a developer error; message in English).",
+    Reason.OPERATION_TOO_LARGE: "BAD_USER_INPUT: the operation goes over a limit (directives, "
+    "tokens, time budget...); the message says which. Ask for fewer fields or a smaller page.",
     Reason.INVALID_FIELDS: "BAD_USER_INPUT: several fields of a form are invalid; "
     "`extensions.fields` lists each one with its own reason and message.",
     Reason.INVALID_VALUE: "BAD_USER_INPUT: a value is not acceptable (the message says why).",

@@ -84,6 +84,8 @@ class Reason(StrEnum):
     NOT_A_PDF = "NOT_A_PDF"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     SESSION_STARTED = "SESSION_STARTED"
+    PASSWORD_REQUIRED = "PASSWORD_REQUIRED"
+    INVITATION_FOR_ANOTHER_ADDRESS = "INVITATION_FOR_ANOTHER_ADDRESS"
     # CONFLICT
     STATE_CONFLICT = "STATE_CONFLICT"
     ALREADY_EXISTS = "ALREADY_EXISTS"
@@ -94,6 +96,8 @@ class Reason(StrEnum):
     STATUS_CHANGED = "STATUS_CHANGED"
     NOT_ENOUGH_SEATS = "NOT_ENOUGH_SEATS"
     POSTPONEMENT_PENDING = "POSTPONEMENT_PENDING"
+    BOOKING_LIMIT = "BOOKING_LIMIT"
+    NOT_PENDING = "NOT_PENDING"
     # RATE_LIMITED
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     # INTERNAL_SERVER_ERROR
@@ -139,6 +143,13 @@ REASONS: dict[Reason, str] = {
     Reason.NOT_A_PDF: "BAD_USER_INPUT: the uploaded file is not a PDF document.",
     Reason.FILE_TOO_LARGE: "BAD_USER_INPUT: the uploaded file is over `extensions.maxBytes`.",
     Reason.SESSION_STARTED: "BAD_USER_INPUT: the training session has already started.",
+    Reason.PASSWORD_REQUIRED: "BAD_USER_INPUT: accepting an invitation without an account "
+    "needs a password to sign in with.",
+    Reason.INVITATION_FOR_ANOTHER_ADDRESS: "BAD_USER_INPUT: the invitation was sent to "
+    "another address than the signed-in account's.",
+    Reason.BOOKING_LIMIT: "CONFLICT: too many booking requests (or seats) waiting for "
+    "validation; `extensions.limit` gives the limit.",
+    Reason.NOT_PENDING: "CONFLICT: the invitation was already accepted or withdrawn.",
     Reason.STATE_CONFLICT: "CONFLICT: the records changed meanwhile or do not allow it now.",
     Reason.ALREADY_EXISTS: "CONFLICT: it exists already (an access, an admin right, a "
     "pending request).",

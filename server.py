@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -35,6 +36,7 @@ from schema.context import Context, build_context
 from schema.limits import operation_limits
 from schema.metrics import GraphQLMetrics
 from settings import Settings, get_settings
+from web import graphql_media
 from web.downloads import download_document
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
@@ -98,13 +100,45 @@ class EspaceGraphQL(GraphQL):
         `performance.json_encoding`). Not the first part of an incremental (@defer) response, which
         Strawberry edits after this hook."""
         response = await super().process_result(request, result)
+        # A parse or validation failure comes as a `PreExecutionError`, a subclass.
+        request_error = graphql_media.is_request_error(result)
+        request.state.request_errors = [
+            *getattr(request.state, "request_errors", ()),
+            request_error,
+        ]
+        if request_error and _wants_graphql_response(request):
+            response = graphql_media.without_data(response)  # type: ignore[assignment]
         if type(result) is ExecutionResult:
             return await json_encoding.encoded(response)
+        return response
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Any = UNSET,
+        root_value: Any = UNSET,
+    ) -> Any:
+        """Answers under `application/graphql-response+json` the clients that ask for it,
+        with 400 for a single operation that could not be executed (see web.graphql_media)."""
+        response = await super().run(request, context, root_value)
+        if (
+            isinstance(request, Request)
+            and isinstance(response, Response)
+            and _wants_graphql_response(request)
+            and response.headers.get("content-type", "").startswith(graphql_media.JSON)
+        ):
+            response.headers["content-type"] = graphql_media.GRAPHQL_RESPONSE_CONTENT_TYPE
+            if getattr(request.state, "request_errors", None) == [True]:
+                response.status_code = 400
         return response
 
     def encode_json(self, data: object) -> bytes:
         """orjson: about ten times faster than `json.dumps` on a 1,000-row page."""
         return json_encoding.encode_json(data)
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    return graphql_media.wants_graphql_response(request.headers.get("accept"))
 
 
 async def healthz(request: Request) -> Response:

@@ -211,7 +211,11 @@ class TimeBudgetExceeded(GraphQLError):
         super().__init__(
             f"This operation ran out of its {seconds:g} second budget: "
             "ask for fewer fields or a smaller page.",
-            extensions={"code": limits.LIMIT_ERROR_CODE, "timeBudgetSeconds": seconds},
+            extensions={
+                "code": limits.LIMIT_ERROR_CODE,
+                "reason": limits.LIMIT_ERROR_REASON,
+                "timeBudgetSeconds": seconds,
+            },
         )
 
 

@@ -22,3 +22,16 @@ allow_field(viewer: Viewer, "read_document", _enrollment: Enrollment, _kind: Str
 # A document may be read (and downloaded) by whoever may read its kind on its enrollment.
 allow(viewer: Viewer, "read", document: Document) if
   allow_field(viewer, "read_document", document.enrollment, document.kind);
+
+# Customers send two kinds themselves (FAQ: "bon pour accord", "bon de commande"): the
+# registrant of an enrollment, or an admin of its establishment, uploads its signed quote
+# and its purchase order while it is still open (not cancelled).
+allow_field(viewer: Viewer, "upload_document", enrollment: Enrollment, kind: String) if
+  sent_by_customer(kind) and
+  enrollment.status != "CANCELLED" and
+  (is_registrant_of(viewer, enrollment) or
+   is_admin_of(viewer, enrollment.establishment_id));
+
+# The kinds a customer sends us; every other kind is issued by the training organisation.
+sent_by_customer("SIGNED_QUOTE");
+sent_by_customer("PURCHASE_ORDER");

@@ -39,7 +39,7 @@ from models.audit import AuditEntry
 from models.companies import Company, Establishment
 from models.documents import Document
 from models.enrollments import Enrollment
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden, NotFound, Reason
 
 POLICY_DIR = Path(__file__).resolve().parent
 
@@ -221,6 +221,12 @@ class TortoiseAdapter(DataAdapter):
         return value
 
 
+def _forbidden(message: str | None, reason: Reason | None) -> Forbidden:
+    if message is None:
+        return Forbidden(reason=reason)
+    return Forbidden(message, reason=reason)
+
+
 class PolicyError(Exception):
     """A policy file does not load: the message names the file and line."""
 
@@ -302,6 +308,7 @@ class Policy:
         read_action: str | None = "read",
         what: str | None = None,
         message: str | None = None,
+        reason: Reason | None = None,
     ) -> None:
         """Return if `viewer` may `action` `resource`; otherwise raise, as Oso's `authorize`.
 
@@ -309,13 +316,14 @@ class Policy:
         existence is not revealed; one who may read it gets `Forbidden(message)`. With
         `read_action=None` (Oso's `check_read=False`: the caller already revealed the
         resource, or it is a class or the viewer itself) a refusal is always `Forbidden`.
+        `reason` is the Forbidden's `extensions.reason` when finer than NOT_ALLOWED.
         """
         if self.is_allowed(viewer, action, resource):
             return
         if read_action is None or (
             action != read_action and self.is_allowed(viewer, read_action, resource)
         ):
-            raise Forbidden(message) if message is not None else Forbidden()
+            raise _forbidden(message, reason)
         raise NotFound(what) if what is not None else NotFound()
 
     def authorize_field(
@@ -326,10 +334,11 @@ class Policy:
         name: str,
         *,
         message: str | None = None,
+        reason: Reason | None = None,
     ) -> None:
         """Return if `viewer` may `action` field `name` of `resource`, else raise Forbidden."""
         if not self.field_allowed(viewer, action, resource, name):
-            raise Forbidden(message) if message is not None else Forbidden()
+            raise _forbidden(message, reason)
 
     # -- lists, as SQL ------------------------------------------------------------------
     def filter(self, viewer: Viewer | None, action: str, model: type[Model]) -> Q:

@@ -13,7 +13,9 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema import access, accounts, catalog, documents, enrollments
+from schema.error_reasons import ERROR_TYPES
 from schema.errors import ErrorCodes
+from schema.formats import SCALAR_FORMATS
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -22,9 +24,13 @@ MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents, acce
 
 ROOT_DESCRIPTIONS = {
     "Query": "Everything a client can read. Lists and records are filtered by the policy: "
-    "what the caller may not see is absent (lists) or null with NOT_FOUND (records).",
+    "what the caller may not see is absent (lists) or null with NOT_FOUND (records). "
+    "Errors carry `extensions.code` (ErrorCode) and `extensions.reason` (ErrorReason).",
     "Mutation": "Everything a client can change. Each mutation asks the policy first and "
-    "answers with an `extensions.code` when it refuses.",
+    "answers with an `extensions.code` (ErrorCode) and an `extensions.reason` (ErrorReason) "
+    "when it refuses; invalid input lists every invalid field in `extensions.fields` "
+    "(`[{field, reason, message}]`). Messages are in French for `Accept-Language: fr`, in "
+    "English otherwise.",
 }
 
 
@@ -62,6 +68,7 @@ def build_schema(
         query=_merged("Query"),
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        types=ERROR_TYPES,
+        config=StrawberryConfig(scalar_map={**SCALAR_MAP, **SCALAR_FORMATS}),
         execution_context_class=None if standard_execution else EspaceExecutor,
     )

@@ -114,6 +114,41 @@ class Mutation:
         return DocumentType.from_model(document)
 
     @strawberry.mutation(
+        description="Customers: upload a document they send us on an enrollment of their "
+        "own (or, for an admin, of their establishment): SIGNED_QUOTE (bon pour accord) or "
+        "PURCHASE_ORDER (bon de commande), as a PDF (GraphQL multipart request, at most 20 MB, "
+        "checked by content). The policy decides who may upload which kind. BAD_USER_INPUT "
+        "when the file is not a PDF or too large, NOT_FOUND when the viewer does not see the "
+        "enrollment, FORBIDDEN for a kind or an enrollment they may not upload to."
+    )
+    async def upload_enrollment_document(
+        self,
+        info: Info,
+        enrollment_id: Annotated[strawberry.ID, ENROLLMENT_ID],
+        kind: Annotated[
+            DocumentKind,
+            strawberry.argument(description="SIGNED_QUOTE or PURCHASE_ORDER."),
+        ],
+        file: Annotated[
+            Upload, strawberry.argument(description="The PDF, sent as a multipart file part.")
+        ],
+    ) -> DocumentType:
+        context = info.context
+        viewer = context.require_viewer()
+        document = await documents.upload_enrollment_document(
+            context.policy,
+            viewer,
+            context.require_account(),
+            parse_id(enrollment_id, "enrollmentId"),
+            Kind(kind),
+            file.file,
+            filename=getattr(file, "filename", None),
+            declared_size=getattr(file, "size", None),
+            client_address=context.client_address,
+        )
+        return DocumentType.from_model(document)
+
+    @strawberry.mutation(
         description="Staff: produce the training agreement or the certificate of attendance "
         "of an enrollment as a PDF from its records (trainees, course, dates, establishment). "
         "BAD_USER_INPUT for any other kind."

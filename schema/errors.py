@@ -1,8 +1,14 @@
-"""Every GraphQL error leaves with an `extensions.code` from the API contract.
+"""Every GraphQL error leaves with an `extensions.code` and an `extensions.reason` from the
+API contract (`services.errors.Code` and `Reason`, listed in the schema as `ErrorCode` and
+`ErrorReason`).
 
-Service errors keep their code and details; GraphQL parse and validation errors become
-`BAD_USER_INPUT`; anything unexpected is masked as `INTERNAL_SERVER_ERROR` with the request
-id, and logged with its stack trace on the server only.
+Service errors keep their code, reason and details, and their message is translated into
+the request's language (`schema.messages`); a field error also lists itself in
+`extensions.fields` (`[{field, reason, message}]`), and a form with several invalid fields
+answers one error listing all of them. GraphQL parse and validation errors become
+`BAD_USER_INPUT` (`INVALID_REQUEST`, message in English); anything unexpected is masked as
+`INTERNAL_SERVER_ERROR` with the request id, and logged with its stack trace on the server
+only.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from graphql.language import VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from services.errors import ServiceError
+from schema import messages
+from services.errors import Code, InvalidFields, Reason, ServiceError
 
 logger = logging.getLogger("espace.graphql")
 
@@ -27,9 +34,42 @@ GRAPHQL_INPUT_ERROR = "BAD_USER_INPUT"
 INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
 
 
+# The reason of an error that did not name one, by code.
+DEFAULT_REASONS: dict[str, Reason] = {
+    Code.UNAUTHENTICATED: Reason.SIGN_IN_REQUIRED,
+    Code.FORBIDDEN: Reason.NOT_ALLOWED,
+    Code.NOT_FOUND: Reason.RECORD_NOT_FOUND,
+    Code.BAD_USER_INPUT: Reason.INVALID_REQUEST,
+    Code.CONFLICT: Reason.STATE_CONFLICT,
+    Code.RATE_LIMITED: Reason.TOO_MANY_ATTEMPTS,
+    Code.INTERNAL_SERVER_ERROR: Reason.INTERNAL_ERROR,
+}
+
+
 def _request_id(extension: SchemaExtension) -> str | None:
     context = extension.execution_context.context
     return getattr(context, "request_id", None)
+
+
+def _language(extension: SchemaExtension) -> str:
+    context = extension.execution_context.context
+    request = getattr(context, "request", None)
+    headers = getattr(request, "headers", None)
+    return messages.request_language(headers.get("accept-language") if headers else None)
+
+
+def _field_entries(error: ServiceError, language: str) -> list[dict[str, Any]]:
+    """`extensions.fields`: each invalid field of the error with its reason and message."""
+    problems = error.problems if isinstance(error, InvalidFields) else [error]
+    return [
+        {
+            "field": problem.extensions["field"],
+            "reason": problem.reason,
+            "message": messages.translate(problem.template, problem.extensions, language),
+        }
+        for problem in problems
+        if "field" in problem.extensions
+    ]
 
 
 def _about_variables(error: GraphQLError) -> bool:
@@ -43,7 +83,7 @@ def error_code(error: GraphQLError) -> str:
     """The contract code of an error (`coded_error` sets it, metrics count by it)."""
     original = error.original_error
     if isinstance(original, ServiceError):
-        return original.code
+        return str(original.code)
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
@@ -52,13 +92,20 @@ def error_code(error: GraphQLError) -> str:
     return INTERNAL_ERROR
 
 
-def coded_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
+def coded_error(
+    error: GraphQLError, request_id: str | None, language: str = messages.ENGLISH
+) -> GraphQLError:
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     message = error.message
     code = error_code(error)
     if isinstance(original, ServiceError):
         extensions.update(original.extensions)
+        extensions["reason"] = original.reason
+        message = messages.translate(original.template, original.extensions, language)
+        fields = _field_entries(original, language)
+        if fields:
+            extensions["fields"] = fields
     elif code == INTERNAL_ERROR:
         logger.error(
             "unexpected error at %s (request %s)",
@@ -68,6 +115,7 @@ def coded_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
         )
         message = "Internal server error."
     extensions["code"] = code
+    extensions.setdefault("reason", DEFAULT_REASONS.get(code, Reason.INTERNAL_ERROR).value)
     if request_id:
         extensions["requestId"] = request_id
     return GraphQLError(
@@ -89,7 +137,8 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
             request_id = _request_id(self)
-            result.errors = [coded_error(e, request_id) for e in result.errors]
+            language = _language(self)
+            result.errors = [coded_error(e, request_id, language) for e in result.errors]
 
     def on_validate(self) -> Iterator[None]:
         yield

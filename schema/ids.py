@@ -2,14 +2,16 @@
 
 from strawberry import ID
 
-from services.errors import BadUserInput
+from services.errors import BadUserInput, Reason
 
 
 def parse_id(value: ID | str | int, what: str = "id") -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadUserInput(f"{what} must be a numeric ID.", field=what) from None
+        raise BadUserInput(
+            "{field} must be a numeric ID.", field=what, reason=Reason.INVALID_ID
+        ) from None
     if number <= 0 or number > 2**31 - 1:
-        raise BadUserInput(f"{what} is out of range.", field=what)
+        raise BadUserInput("{field} is out of range.", field=what, reason=Reason.INVALID_ID)
     return number

@@ -37,6 +37,7 @@ MAX_DIRECTIVES = 50
 TIME_BUDGET_SECONDS = 10.0
 
 LIMIT_ERROR_CODE = "BAD_USER_INPUT"
+LIMIT_ERROR_REASON = "OPERATION_TOO_LARGE"
 
 
 class DepthLimit(QueryDepthLimiter):
@@ -76,7 +77,11 @@ class MaxDirectivesRule(ValidationRule):
                 GraphQLError(
                     f"This document uses more than {MAX_DIRECTIVES} directives.",
                     node,
-                    extensions={"code": LIMIT_ERROR_CODE, "limit": MAX_DIRECTIVES},
+                    extensions={
+                        "code": LIMIT_ERROR_CODE,
+                        "reason": LIMIT_ERROR_REASON,
+                        "limit": MAX_DIRECTIVES,
+                    },
                 )
             )
 

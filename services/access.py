@@ -29,7 +29,7 @@ from services import audit, invitations
 from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, NotFound
+from services.errors import BadUserInput, Conflict, NotFound, Reason
 from services.training_managers import grant_known_training_manager_accesses
 
 DEFAULT_AUDIT_PAGE = 50
@@ -72,7 +72,7 @@ async def get_establishment(policy: Policy, viewer: Viewer, establishment_id: in
         .first()
     )
     if row is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     return row
 
 
@@ -114,10 +114,15 @@ async def audit_log(
     """The latest audit entries of an establishment, newest first (admins and staff)."""
     size = DEFAULT_AUDIT_PAGE if first is None else first
     if size < 1 or size > MAX_AUDIT_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_AUDIT_PAGE}.", field="first")
+        raise BadUserInput(
+            "first must be between 1 and {max}.",
+            field="first",
+            max=MAX_AUDIT_PAGE,
+            reason=Reason.OUT_OF_RANGE,
+        )
     establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     policy.authorize(
         viewer,
         "read_audit_log",
@@ -177,7 +182,7 @@ async def get_access(policy: Policy, viewer: Viewer, access_id: int) -> Access:
         .first()
     )
     if row is None:
-        raise NotFound("Access")
+        raise NotFound("Access not found.")
     return row
 
 
@@ -200,10 +205,14 @@ def clean_document_kinds(role: AccessRole, kinds: Iterable[str]) -> list[str]:
     unknown = sorted(set(values) - VALID_KINDS)
     if unknown:
         raise BadUserInput(
-            f"Unknown document kind(s): {', '.join(unknown)}.", field="documentKinds"
+            "Unknown document kind(s): {kinds}.", field="documentKinds", kinds=", ".join(unknown)
         )
     if len(set(values)) != len(values):
-        raise BadUserInput("A document kind is listed twice.", field="documentKinds")
+        raise BadUserInput(
+            "A document kind is listed twice.",
+            field="documentKinds",
+            reason=Reason.DUPLICATE_VALUE,
+        )
     if role == AccessRole.ADMIN:
         return []
     return sorted(values)
@@ -270,6 +279,7 @@ async def grant_access(
             raise Conflict(
                 "This person already has an access to this establishment: change it instead.",
                 accessId=str(existing.id),
+                reason=Reason.ALREADY_EXISTS,
             )
         try:
             access = await Access.create(
@@ -280,7 +290,10 @@ async def grant_access(
                 granted_by=actor.account,
             )
         except IntegrityError:
-            raise Conflict("This person already has an access to this establishment.") from None
+            raise Conflict(
+                "This person already has an access to this establishment.",
+                reason=Reason.ALREADY_EXISTS,
+            ) from None
         await audit.record(
             "access.granted",
             actor=actor.account,
@@ -317,19 +330,20 @@ async def update_access(
             access,
             what="Access",
             message="You cannot lower your own admin access: ask another admin.",
+            reason=Reason.OWN_ADMIN_RIGHTS,
         )
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
-            raise NotFound("Access")
+            raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
             and role != AccessRole.ADMIN
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
-            raise Conflict("An establishment keeps at least one admin.")
+            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
         current.role = role.value
         current.document_kinds = kinds
@@ -357,12 +371,12 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
         if current is None:
-            raise NotFound("Access")
+            raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
             and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
         ):
-            raise Conflict("An establishment keeps at least one admin.")
+            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
         await Access.filter(id=current.id).delete()
         await audit.record(
@@ -398,22 +412,31 @@ async def request_admin_access(
     data), any known establishment may be asked for; the answer then shows nothing of it
     the caller may not read (see `request_shows_establishment`)."""
     if (establishment_id is None) == (siret is None):
-        raise BadUserInput("Give either an establishment id or a SIRET number.", field="siret")
+        raise BadUserInput(
+            "Give either an establishment id or a SIRET number.",
+            field="siret",
+            reason=Reason.INVALID_COMBINATION,
+        )
     if len(message) > MAX_MESSAGE_LENGTH:
         raise BadUserInput(
-            f"The message is limited to {MAX_MESSAGE_LENGTH} characters.", field="message"
+            "The message is limited to {maxLength} characters.",
+            field="message",
+            maxLength=MAX_MESSAGE_LENGTH,
+            reason=Reason.TOO_LONG,
         )
     if siret is not None:
         number = "".join(siret.split())
         if len(number) != 14 or not number.isdigit():
-            raise BadUserInput("A SIRET number has 14 digits.", field="siret")
+            raise BadUserInput(
+                "A SIRET number has 14 digits.", field="siret", reason=Reason.INVALID_SIRET
+            )
         establishment = await Establishment.get_or_none(siret=number)
     else:
         establishment = await Establishment.filter(
             policy.filter(actor.viewer, "read", Establishment), id=establishment_id
         ).first()
     if establishment is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     # The requester usually cannot read the establishment yet (they ask for rights on it).
     policy.authorize(
         actor.viewer,
@@ -426,7 +449,9 @@ async def request_admin_access(
     if await Access.exists(
         account_id=viewer_id, establishment_id=establishment.id, role=AccessRole.ADMIN.value
     ):
-        raise Conflict("You are already an admin of this establishment.")
+        raise Conflict(
+            "You are already an admin of this establishment.", reason=Reason.ALREADY_EXISTS
+        )
     async with in_transaction():
         await lock_establishment(establishment.id)
         if await AdminAccessRequest.exists(
@@ -434,7 +459,10 @@ async def request_admin_access(
             establishment_id=establishment.id,
             status=RequestStatus.PENDING.value,
         ):
-            raise Conflict("Your request for this establishment is already waiting for staff.")
+            raise Conflict(
+                "Your request for this establishment is already waiting for staff.",
+                reason=Reason.ALREADY_EXISTS,
+            )
         request = await AdminAccessRequest.create(
             account=actor.account, establishment=establishment, message=message.strip()
         )
@@ -465,14 +493,19 @@ async def decide_admin_access_request(
     told by mail either way."""
     _authorize_back_office(policy, actor.viewer)
     if len(note) > MAX_MESSAGE_LENGTH:
-        raise BadUserInput(f"The note is limited to {MAX_MESSAGE_LENGTH} characters.", field="note")
+        raise BadUserInput(
+            "The note is limited to {maxLength} characters.",
+            field="note",
+            maxLength=MAX_MESSAGE_LENGTH,
+            reason=Reason.TOO_LONG,
+        )
     request = (
         await AdminAccessRequest.filter(id=request_id)
         .select_related("account", "establishment")
         .first()
     )
     if request is None:
-        raise NotFound("Admin access request")
+        raise NotFound("Admin access request not found.")
     status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     requester: Account = request.account
     establishment: Establishment = request.establishment
@@ -487,7 +520,7 @@ async def decide_admin_access_request(
             decision_note=note.strip(),
         )
         if not decided:
-            raise Conflict("This request was already decided.")
+            raise Conflict("This request was already decided.", reason=Reason.ALREADY_ANSWERED)
         await audit.record(
             f"admin_request.{status.value.lower()}",
             actor=actor.account,

@@ -32,7 +32,7 @@ from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.admins import first_registrant_admin_on_verification
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, Unauthenticated
+from services.errors import N_, BadUserInput, Conflict, FieldChecks, Reason, Unauthenticated
 from services.login_sessions import end_other_sessions, end_session, start_session
 from services.passwords import (
     check_password_rules,
@@ -53,8 +53,8 @@ from services.rate_limits import (
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
-WRONG_CREDENTIALS = "Wrong e-mail or password."
-INVALID_LINK = "This link is invalid, expired or already used. Ask for a new one."
+WRONG_CREDENTIALS = N_("Wrong e-mail or password.")
+INVALID_LINK = N_("This link is invalid, expired or already used. Ask for a new one.")
 PASSWORD_TOKENS = (TokenPurpose.RESET_PASSWORD, TokenPurpose.SET_PASSWORD)
 # Links that prove the current login e-mail: void once the login e-mail changes.
 ADDRESS_TOKENS = (*PASSWORD_TOKENS, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CONFIRM_EMAIL_CHANGE)
@@ -222,20 +222,47 @@ def valid_siret(siret: str) -> bool:
 def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200) -> str:
     name = " ".join((value or "").split())
     if required and not name:
-        raise BadUserInput("This field is required.", field=field)
+        raise BadUserInput("This field is required.", field=field, reason=Reason.REQUIRED)
     if len(name) > max_length:
-        raise BadUserInput(f"At most {max_length} characters.", field=field)
+        raise BadUserInput(
+            "At most {maxLength} characters.",
+            field=field,
+            maxLength=max_length,
+            reason=Reason.TOO_LONG,
+        )
     return name
+
+
+def _check_company_choice(kind: AccountKind, company: CompanyDetails | None) -> None:
+    """A company account names its establishment (with a valid SIRET), an individual none."""
+    if kind == AccountKind.COMPANY and company is None:
+        raise BadUserInput(
+            "A company account names its establishment.",
+            field="company",
+            reason=Reason.REQUIRED,
+        )
+    if kind == AccountKind.INDIVIDUAL and company is not None:
+        raise BadUserInput(
+            "An individual account names no company.",
+            field="company",
+            reason=Reason.INVALID_COMBINATION,
+        )
+    if company is not None and not valid_siret("".join(company.siret.split())):
+        raise _invalid_siret()
+
+
+def _invalid_siret() -> BadUserInput:
+    return BadUserInput(
+        "A SIRET number has 14 digits and a valid check digit.",
+        field="company.siret",
+        reason=Reason.INVALID_SIRET,
+    )
 
 
 def _clean_siret(details: CompanyDetails) -> str:
     siret = "".join(details.siret.split())
     if not valid_siret(siret):
-        raise BadUserInput(
-            "A SIRET number has 14 digits and a valid check digit.",
-            field="company.siret",
-            reason="INVALID_SIRET",
-        )
+        raise _invalid_siret()
     return siret
 
 
@@ -303,14 +330,18 @@ async def sign_up(
     The login e-mail is not verified yet: a link valid 48 hours is mailed to it, and until
     it is followed (`verify_email`) the history placed with that address stays hidden.
     """
-    address = normalize_email(email)
+    # Every invalid field is answered at once (one BAD_USER_INPUT listing them all).
+    checks = FieldChecks()
+    with checks.field():
+        address = normalize_email(email)
+    with checks.field():
+        check_password_rules(password)
+    with checks.field():
+        name = _clean_name(full_name, "fullName", required=True)
+    with checks.field():
+        _check_company_choice(kind, company)
+    checks.done()
     await rate_limits.hit((SIGN_UPS_PER_ADDRESS, client_address), (SIGN_UPS_PER_ACCOUNT, address))
-    check_password_rules(password)
-    name = _clean_name(full_name, "fullName", required=True)
-    if kind == AccountKind.COMPANY and company is None:
-        raise BadUserInput("A company account names its establishment.", field="company")
-    if kind == AccountKind.INDIVIDUAL and company is not None:
-        raise BadUserInput("An individual account names no company.", field="company")
     if await Account.exists(email=address):
         raise _already_taken()
     siret = _clean_siret(company) if company is not None else None
@@ -347,6 +378,7 @@ async def sign_up(
         raise Conflict(
             "This establishment was registered at the same moment. Please try again.",
             field="company.siret",
+            reason=Reason.STATE_CONFLICT,
         ) from error
     token = await start_session(account, client_address)
     return SignedIn(account, token)
@@ -362,6 +394,7 @@ def _already_taken() -> Conflict:
     return Conflict(
         "An account already uses this e-mail. Sign in, or ask for a password reset link.",
         field="email",
+        reason=Reason.EMAIL_TAKEN,
     )
 
 
@@ -389,7 +422,7 @@ async def log_in(email: str, password: str, *, client_address: str = "") -> Sign
             target_id=account.id if account is not None else None,
             client_address=client_address,
         )
-        raise Unauthenticated(WRONG_CREDENTIALS, reason="WRONG_CREDENTIALS")
+        raise Unauthenticated(WRONG_CREDENTIALS, reason=Reason.WRONG_CREDENTIALS)
     if password_hash and needs_rehash(password_hash):
         account.password_hash = await _hash(password)
         await account.save(update_fields=["password_hash", "updated_at"])
@@ -422,7 +455,7 @@ async def _check_current_password(account: Account, password: str, client_addres
             client_address=client_address,
         )
         raise BadUserInput(
-            "The current password is wrong.", field="currentPassword", reason="WRONG_PASSWORD"
+            "The current password is wrong.", field="currentPassword", reason=Reason.WRONG_PASSWORD
         )
 
 
@@ -523,7 +556,7 @@ async def reset_password(token: str, new_password: str, *, client_address: str =
 
 
 def _invalid_link() -> BadUserInput:
-    return BadUserInput(INVALID_LINK, field="token", reason="INVALID_TOKEN")
+    return BadUserInput(INVALID_LINK, field="token", reason=Reason.INVALID_TOKEN)
 
 
 async def verify_email(token: str, *, client_address: str = "") -> Account:
@@ -577,7 +610,9 @@ async def _history_counts(old_address: str, new_address: str) -> tuple[int, int]
 
 
 def _address_taken() -> Conflict:
-    return Conflict("Another account already uses this e-mail.", field="newEmail")
+    return Conflict(
+        "Another account already uses this e-mail.", field="newEmail", reason=Reason.EMAIL_TAKEN
+    )
 
 
 async def _counts_before_proof(
@@ -627,18 +662,23 @@ async def change_email(
     new_address = normalize_email(new_email, field="newEmail")
     old_address = account.email
     if new_address == old_address:
-        raise BadUserInput("This is already your login e-mail.", field="newEmail")
+        raise BadUserInput(
+            "This is already your login e-mail.", field="newEmail", reason=Reason.UNCHANGED
+        )
     leaving, joining = await _counts_before_proof(policy, viewer, old_address, new_address)
     if not acknowledge_history_change:
         raise BadUserInput(
-            f"Changing your login e-mail hides {leaving} enrollment(s) placed with "
-            f"{old_address} and shows those placed with {new_address} ({joining} that you "
-            "can already see; the others are counted once you follow the link we mail "
-            "there). Confirm with acknowledgeHistoryChange: true.",
+            "Changing your login e-mail hides {enrollmentsLeavingHistory} enrollment(s) "
+            "placed with {oldEmail} and shows those placed with {newEmail} "
+            "({enrollmentsJoiningHistory} that you can already see; the others are counted "
+            "once you follow the link we mail there). Confirm with "
+            "acknowledgeHistoryChange: true.",
             field="acknowledgeHistoryChange",
-            reason="ACKNOWLEDGEMENT_REQUIRED",
+            reason=Reason.ACKNOWLEDGEMENT_REQUIRED,
             enrollmentsLeavingHistory=leaving,
             enrollmentsJoiningHistory=joining,
+            oldEmail=old_address,
+            newEmail=new_address,
         )
     await rate_limits.hit(
         (EMAIL_CHANGE_REQUESTS_PER_ACCOUNT, str(account.id)),

@@ -12,7 +12,7 @@ from models.accounts import Account
 from models.enrollments import Enrollment
 from models.enums import Channel, EnrollmentStatus
 from policies.engine import Viewer
-from services.errors import Conflict
+from services.errors import N_, Conflict, Reason
 from settings import get_settings
 
 
@@ -32,20 +32,35 @@ async def check(viewer: Viewer, account: Account, seats: int) -> None:
         channel=Channel.WEB.value,
     ).values_list("seats", flat=True)
     pending_requests, pending_seats = len(held), sum(int(n) for n in held)
-    hint = "" if viewer.email_verified else " Verify your e-mail address to book more."
+    verified = viewer.email_verified
     if pending_requests + 1 > max_requests:
         raise Conflict(
-            f"You already have {pending_requests} booking request(s) waiting for validation, "
-            f"the most allowed.{hint}",
-            reason="BOOKING_LIMIT",
+            N_(
+                "You already have {pendingRequests} booking request(s) waiting for validation, "
+                "the most allowed."
+            )
+            if verified
+            else N_(
+                "You already have {pendingRequests} booking request(s) waiting for "
+                "validation, the most allowed. Verify your e-mail address to book more."
+            ),
+            reason=Reason.BOOKING_LIMIT,
             limit=max_requests,
             pendingRequests=pending_requests,
         )
     if pending_seats + seats > max_seats:
         raise Conflict(
-            f"Your booking requests waiting for validation may hold at most {max_seats} "
-            f"seat(s); {pending_seats} are held already.{hint}",
-            reason="BOOKING_LIMIT",
+            N_(
+                "Your booking requests waiting for validation may hold at most {limit} "
+                "seat(s); {pendingSeats} are held already."
+            )
+            if verified
+            else N_(
+                "Your booking requests waiting for validation may hold at most {limit} "
+                "seat(s); {pendingSeats} are held already. Verify your e-mail address to "
+                "book more."
+            ),
+            reason=Reason.BOOKING_LIMIT,
             limit=max_seats,
             pendingSeats=pending_seats,
         )

@@ -19,5 +19,5 @@ async def list_courses(search: str | None = None, limit: int = 100) -> list[Cour
 async def get_course(course_id: int) -> Course:
     course = await Course.filter(id=course_id).prefetch_related("sessions").first()
     if course is None:
-        raise NotFound("Course")
+        raise NotFound("Course not found.")
     return course

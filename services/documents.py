@@ -1,7 +1,9 @@
-"""Administrative documents: staff uploads, generated PDFs, signed download links (rule 12).
+"""Administrative documents: staff and customer uploads, generated PDFs, signed download
+links (rule 12).
 
-Who may attach a document or read one is decided by the policy (`attach_document` on the
-enrollment, `read` on the document); this module only asks.
+Who may attach a document, upload one or read one is decided by the policy (`attach_document`
+on the enrollment, `upload_document` for a kind on the enrollment, `read` on the document);
+this module only asks.
 
 A download link is bound to one document, one account and an expiry five minutes ahead,
 signed with HMAC-SHA256 under `SECRET_KEY`. Following it reloads the account and its
@@ -32,7 +34,7 @@ from models.enums import DocumentKind
 from policies.engine import Policy, Viewer
 from services import audit
 from services.document_storage import publishing
-from services.errors import BadUserInput, Forbidden, NotFound
+from services.errors import BadUserInput, Forbidden, NotFound, Reason
 from services.filenames import content_disposition
 from services.history import visible_enrollments
 from services.login_sessions import viewer_for_account
@@ -84,12 +86,16 @@ def _pdf_chunks(source: BinaryIO, limit: int) -> Iterator[bytes]:
 
 def _too_large(limit: int) -> BadUserInput:
     return BadUserInput(
-        f"The file is larger than {limit // (1024 * 1024)} MB.", field="file", maxBytes=limit
+        "The file is larger than {maxMegabytes} MB.",
+        field="file",
+        maxBytes=limit,
+        maxMegabytes=limit // (1024 * 1024),
+        reason=Reason.FILE_TOO_LARGE,
     )
 
 
 def _not_a_pdf() -> BadUserInput:
-    return BadUserInput("The file is not a PDF document.", field="file")
+    return BadUserInput("The file is not a PDF document.", field="file", reason=Reason.NOT_A_PDF)
 
 
 async def stage_pdf(
@@ -127,7 +133,7 @@ async def _enrollment_for_staff(policy: Policy, viewer: Viewer, enrollment_id: i
     """The enrollment, if the viewer sees it (NOT_FOUND) and may attach documents (FORBIDDEN)."""
     enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
     if enrollment is None:
-        raise NotFound("Enrollment")
+        raise NotFound("Enrollment not found.")
     policy.authorize(
         viewer,
         "attach_document",
@@ -146,6 +152,7 @@ async def _record_document(
     *,
     generated: bool,
     author: Account,
+    action: str | None = None,
     client_address: str,
     storage: Storage,
 ) -> Document:
@@ -165,7 +172,7 @@ async def _record_document(
             uploaded_by=author,
         )
         await audit.record(
-            "document.generated" if generated else "document.attached",
+            action or ("document.generated" if generated else "document.attached"),
             actor=author,
             target_type="Document",
             target_id=document.id,
@@ -207,6 +214,47 @@ async def attach_document(
         staged,
         generated=False,
         author=author,
+        client_address=client_address,
+        storage=storage,
+    )
+
+
+async def upload_enrollment_document(
+    policy: Policy,
+    viewer: Viewer,
+    author: Account,
+    enrollment_id: int,
+    kind: DocumentKind,
+    source: BinaryIO,
+    *,
+    filename: str | None = None,
+    declared_size: int | None = None,
+    client_address: str = "",
+) -> Document:
+    """A customer uploads a document they send us (a signed quote, a purchase order) on an
+    enrollment: NOT_FOUND when they do not see it, FORBIDDEN when the policy does not let them
+    upload that kind there; the file passes the same checks as staff uploads."""
+    enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
+    if enrollment is None:
+        raise NotFound("Enrollment not found.")
+    policy.authorize_field(
+        viewer,
+        "upload_document",
+        enrollment,
+        kind.value,
+        message="You may not upload this kind of document on this enrollment.",
+    )
+    storage = get_storage()
+    staged = await stage_pdf(source, declared_size, storage=storage)
+    name = clean_filename(filename, f"{enrollment.reference}-{kind.value.lower()}")
+    return await _record_document(
+        enrollment,
+        kind,
+        name,
+        staged,
+        generated=False,
+        author=author,
+        action="document.uploaded",
         client_address=client_address,
         storage=storage,
     )
@@ -259,6 +307,7 @@ async def generate_document(
         raise BadUserInput(
             "Only TRAINING_AGREEMENT and CERTIFICATE_OF_ATTENDANCE can be generated.",
             field="kind",
+            reason=Reason.INVALID_VALUE,
         )
     enrollment = await _enrollment_for_staff(policy, viewer, enrollment_id)
     data = generator(await enrollment_facts(enrollment.id))
@@ -361,13 +410,13 @@ async def open_download(
     viewer = await viewer_for_account(person)
     document = await Document.filter(id=document_id).select_related("enrollment").first()
     if document is None:
-        raise NotFound("Document")
+        raise NotFound("Document not found.")
     # The link names the document: a refusal is FORBIDDEN, its existence is no secret here.
     policy.authorize(viewer, "read", document, read_action=None)
     storage = get_storage()
     if await storage.stat(document.checksum) is None:
         logger.error("document %s: object %s is missing", document.id, document.checksum)
-        raise NotFound("Document")
+        raise NotFound("Document not found.")
     redirect_url = None
     if get_settings().documents_redirect:  # only now that the policy said yes
         redirect_url = await storage.presigned_url(

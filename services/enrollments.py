@@ -37,7 +37,7 @@ from services.actors import Actor
 from services.admins import make_first_registrant_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, NotFound
+from services.errors import BadUserInput, Conflict, FieldChecks, NotFound, Reason
 
 VALIDATION_BUSINESS_HOURS = 24
 MAX_TRAINEES = 50
@@ -116,35 +116,53 @@ def _now(now: datetime | None) -> datetime:
 def _text(value: str | None, field: str, *, required: bool, max_length: int = 200) -> str:
     cleaned = " ".join((value or "").split())
     if required and not cleaned:
-        raise BadUserInput("This field is required.", field=field)
+        raise BadUserInput("This field is required.", field=field, reason=Reason.REQUIRED)
     if len(cleaned) > max_length:
-        raise BadUserInput(f"At most {max_length} characters.", field=field)
+        raise BadUserInput(
+            "At most {maxLength} characters.",
+            field=field,
+            maxLength=max_length,
+            reason=Reason.TOO_LONG,
+        )
     return cleaned
 
 
 def _message(value: str | None, field: str) -> str:
     cleaned = (value or "").strip()
     if len(cleaned) > MAX_TEXT:
-        raise BadUserInput(f"At most {MAX_TEXT} characters.", field=field)
+        raise BadUserInput(
+            "At most {maxLength} characters.",
+            field=field,
+            maxLength=MAX_TEXT,
+            reason=Reason.TOO_LONG,
+        )
     return cleaned
 
 
 def _clean_trainees(trainees: Sequence[TraineeInput]) -> list[TraineeInput]:
     if not trainees:
-        raise BadUserInput("Name at least one trainee.", field="trainees")
+        raise BadUserInput("Name at least one trainee.", field="trainees", reason=Reason.REQUIRED)
     if len(trainees) > MAX_TRAINEES:
-        raise BadUserInput(f"At most {MAX_TRAINEES} trainees per enrollment.", field="trainees")
+        raise BadUserInput(
+            "At most {max} trainees per enrollment.",
+            field="trainees",
+            max=MAX_TRAINEES,
+            reason=Reason.OUT_OF_RANGE,
+        )
     cleaned = []
+    checks = FieldChecks()  # every invalid trainee field at once
     for index, trainee in enumerate(trainees):
         prefix = f"trainees.{index}"
         email = trainee.email.strip()
-        cleaned.append(
-            TraineeInput(
-                first_name=_text(trainee.first_name, f"{prefix}.firstName", required=True),
-                last_name=_text(trainee.last_name, f"{prefix}.lastName", required=True),
-                email=normalize_email(email, field=f"{prefix}.email") if email else "",
-            )
-        )
+        first_name = last_name = address = ""
+        with checks.field():
+            first_name = _text(trainee.first_name, f"{prefix}.firstName", required=True)
+        with checks.field():
+            last_name = _text(trainee.last_name, f"{prefix}.lastName", required=True)
+        with checks.field():
+            address = normalize_email(email, field=f"{prefix}.email") if email else ""
+        cleaned.append(TraineeInput(first_name=first_name, last_name=last_name, email=address))
+    checks.done()
     return cleaned
 
 
@@ -182,7 +200,7 @@ async def _visible(policy: Policy, viewer: Viewer, enrollment_id: int) -> Enroll
         .first()
     )
     if row is None:
-        raise NotFound("Enrollment")
+        raise NotFound("Enrollment not found.")
     return row
 
 
@@ -190,9 +208,10 @@ def _check_move(enrollment: Enrollment, to: EnrollmentStatus) -> None:
     current = EnrollmentStatus(enrollment.status)
     if to not in TRANSITIONS[current]:
         raise Conflict(
-            f"This enrollment is {current.value}: it cannot become {to.value}.",
+            "This enrollment is {currentStatus}: it cannot become {requestedStatus}.",
             currentStatus=current.value,
-            reason="ILLEGAL_STATUS_CHANGE",
+            requestedStatus=to.value,
+            reason=Reason.ILLEGAL_STATUS_CHANGE,
         )
 
 
@@ -219,9 +238,9 @@ async def _move(
     if not moved:
         current = await _current_status(enrollment.id)
         raise Conflict(
-            f"This enrollment was changed meanwhile: it is now {current}.",
+            "This enrollment was changed meanwhile: it is now {currentStatus}.",
             currentStatus=current,
-            reason="STATUS_CHANGED",
+            reason=Reason.STATUS_CHANGED,
         )
     await audit.record(
         action,
@@ -246,7 +265,9 @@ async def _take_seats(session_id: int, seats: int) -> None:
         row = await CourseSession.filter(id=session_id).values("capacity", "seats_booked")
         left = max(row[0]["capacity"] - row[0]["seats_booked"], 0) if row else 0
         raise Conflict(
-            f"Only {left} seat(s) left on this session.", seatsLeft=left, reason="NOT_ENOUGH_SEATS"
+            "Only {seatsLeft} seat(s) left on this session.",
+            seatsLeft=left,
+            reason=Reason.NOT_ENOUGH_SEATS,
         )
 
 
@@ -259,9 +280,11 @@ async def _release_seats(session_id: int, seats: int) -> None:
 async def _session(session_id: int, now: datetime) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
-        raise NotFound("Session")
+        raise NotFound("Session not found.")
     if session.starts_on <= now.astimezone(PARIS).date():
-        raise BadUserInput("This session has already started.", field="sessionId")
+        raise BadUserInput(
+            "This session has already started.", field="sessionId", reason=Reason.SESSION_STARTED
+        )
     return session
 
 
@@ -339,7 +362,7 @@ async def _establishment_for_enroll(
     """The establishment the viewer may enrol for. One they may not even see is NOT_FOUND."""
     establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
-        raise NotFound("Establishment")
+        raise NotFound("Establishment not found.")
     policy.authorize(
         viewer,
         "enroll",
@@ -365,15 +388,20 @@ async def enroll(
     """
     now = _now(now)
     viewer = actor.viewer
-    trainees = _clean_trainees(request.trainees)
-    registrant_email = (
-        normalize_email(request.registrant_email, field="registrantEmail")
-        if request.registrant_email and request.registrant_email.strip()
-        else actor.account.email
-    )
-    registrant_name = _text(
-        request.registrant_name or actor.account.full_name, "registrantName", required=False
-    )
+    checks = FieldChecks()  # every invalid field of the form at once
+    with checks.field():
+        trainees = _clean_trainees(request.trainees)
+    with checks.field():
+        registrant_email = (
+            normalize_email(request.registrant_email, field="registrantEmail")
+            if request.registrant_email and request.registrant_email.strip()
+            else actor.account.email
+        )
+    with checks.field():
+        registrant_name = _text(
+            request.registrant_name or actor.account.full_name, "registrantName", required=False
+        )
+    checks.done()
     establishment = None
     if request.establishment_id is not None:
         establishment = await _establishment_for_enroll(policy, viewer, request.establishment_id)
@@ -423,15 +451,24 @@ async def record_offline_enrollment(
         message="Only staff record phone and e-mail orders.",
     )
     if request.channel == Channel.WEB:
-        raise BadUserInput("An offline order comes by PHONE or EMAIL.", field="channel")
-    trainees = _clean_trainees(request.trainees)
-    registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
-    registrant_name = _text(request.registrant_name, "registrantName", required=True)
+        raise BadUserInput(
+            "An offline order comes by PHONE or EMAIL.",
+            field="channel",
+            reason=Reason.INVALID_COMBINATION,
+        )
+    checks = FieldChecks()  # every invalid field of the form at once
+    with checks.field():
+        trainees = _clean_trainees(request.trainees)
+    with checks.field():
+        registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
+    with checks.field():
+        registrant_name = _text(request.registrant_name, "registrantName", required=True)
+    checks.done()
     establishment = None
     if request.establishment_id is not None:
         establishment = await Establishment.get_or_none(id=request.establishment_id)
         if establishment is None:
-            raise NotFound("Establishment")
+            raise NotFound("Establishment not found.")
     session = await _session(request.session_id, now)
     reference = _new_reference()
     how = "par téléphone" if request.channel == Channel.PHONE else "par e-mail"
@@ -588,7 +625,10 @@ async def record_invoice(
         raise BadUserInput("The amount is not a number.", field="amount") from None
     if not amount.is_finite() or not Decimal(0) < pricing.money(amount) <= MAX_INVOICE_AMOUNT:
         raise BadUserInput(
-            f"The amount must be between 0.01 and {MAX_INVOICE_AMOUNT}.", field="amount"
+            "The amount must be between 0.01 and {max}.",
+            field="amount",
+            max=str(MAX_INVOICE_AMOUNT),
+            reason=Reason.OUT_OF_RANGE,
         )
     amount = pricing.money(amount)
     company_id = None
@@ -646,9 +686,9 @@ async def request_postponement(
     enrollment = await _visible(policy, actor.viewer, enrollment_id)
     if EnrollmentStatus(enrollment.status) not in POSTPONABLE:
         raise Conflict(
-            f"This enrollment is {enrollment.status}: it cannot be postponed.",
+            "This enrollment is {currentStatus}: it cannot be postponed.",
             currentStatus=enrollment.status,
-            reason="ILLEGAL_STATUS_CHANGE",
+            reason=Reason.ILLEGAL_STATUS_CHANGE,
         )
     if await PostponementRequest.filter(
         enrollment_id=enrollment.id, status=RequestStatus.PENDING.value
@@ -656,7 +696,7 @@ async def request_postponement(
         raise Conflict(
             "A postponement request of this enrollment is already waiting for an answer.",
             currentStatus=enrollment.status,
-            reason="POSTPONEMENT_PENDING",
+            reason=Reason.POSTPONEMENT_PENDING,
         )
     policy.authorize(
         actor.viewer,
@@ -669,7 +709,9 @@ async def request_postponement(
     if target.course_id != enrollment.session.course_id:  # type: ignore[attr-defined]
         raise BadUserInput("Choose a session of the same course.", field="sessionId")
     if target.id == enrollment.session.id:
-        raise BadUserInput("This is already the session booked.", field="sessionId")
+        raise BadUserInput(
+            "This is already the session booked.", field="sessionId", reason=Reason.UNCHANGED
+        )
     text = _message(message, "message")
     async with in_transaction():
         request = await PostponementRequest.create(
@@ -711,22 +753,22 @@ async def answer_postponement(
     now = _now(now)
     request = await PostponementRequest.filter(id=request_id).first()
     if request is None:
-        raise NotFound("Postponement request")
+        raise NotFound("Postponement request not found.")
     try:
         enrollment = await _visible(policy, actor.viewer, request.enrollment_id)  # type: ignore[attr-defined]
     except NotFound:
-        raise NotFound("Postponement request") from None
+        raise NotFound("Postponement request not found.") from None
     if request.status != RequestStatus.PENDING.value:
         raise Conflict(
-            f"This request was already answered ({request.status}).",
+            "This request was already answered ({currentStatus}).",
             currentStatus=request.status,
-            reason="ALREADY_ANSWERED",
+            reason=Reason.ALREADY_ANSWERED,
         )
     if approve and EnrollmentStatus(enrollment.status) not in POSTPONABLE:
         raise Conflict(
-            f"This enrollment is {enrollment.status}: it cannot be postponed.",
+            "This enrollment is {currentStatus}: it cannot be postponed.",
             currentStatus=enrollment.status,
-            reason="ILLEGAL_STATUS_CHANGE",
+            reason=Reason.ILLEGAL_STATUS_CHANGE,
         )
     policy.authorize(
         actor.viewer,
@@ -744,7 +786,7 @@ async def answer_postponement(
             id=request.id, status=RequestStatus.PENDING.value
         ).update(status=verdict.value, answered_at=now, answer=text)
         if not answered:
-            raise Conflict("This request was answered meanwhile.", reason="ALREADY_ANSWERED")
+            raise Conflict("This request was answered meanwhile.", reason=Reason.ALREADY_ANSWERED)
         old_session_id = enrollment.session.id
         if approve:
             new_session_id = request.requested_session_id  # type: ignore[attr-defined]
@@ -757,7 +799,7 @@ async def answer_postponement(
                 raise Conflict(
                     "This enrollment was changed meanwhile.",
                     currentStatus=current,
-                    reason="STATUS_CHANGED",
+                    reason=Reason.STATUS_CHANGED,
                 )
             await _release_seats(old_session_id, enrollment.seats)
         await audit.record(

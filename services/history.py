@@ -23,7 +23,7 @@ from models.enrollments import Enrollment, Trainee
 from models.enums import DocumentKind, EnrollmentStatus
 from performance.rows import values_in_slices
 from policies.engine import MATCH_NOTHING, Policy, Viewer
-from services.errors import BadUserInput, NotFound
+from services.errors import BadUserInput, NotFound, Reason
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -127,7 +127,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment, _, number = raw.partition("|")
         return datetime.fromisoformat(moment), int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadUserInput("This cursor is not valid.", field="after") from None
+        raise BadUserInput(
+            "This cursor is not valid.", field="after", reason=Reason.INVALID_CURSOR
+        ) from None
 
 
 def page_size(policy: Policy, viewer: Viewer | None, first: int | None) -> int:
@@ -140,7 +142,12 @@ def page_size(policy: Policy, viewer: Viewer | None, first: int | None) -> int:
         else MAX_PAGE_SIZE
     )
     if first < 0 or first > limit:
-        raise BadUserInput(f"first must be between 0 and {limit}.", field="first", max=limit)
+        raise BadUserInput(
+            "first must be between 0 and {max}.",
+            field="first",
+            max=limit,
+            reason=Reason.OUT_OF_RANGE,
+        )
     return first
 
 
@@ -283,7 +290,7 @@ async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: i
         .first()
     )
     if row is None:
-        raise NotFound("Enrollment")
+        raise NotFound("Enrollment not found.")
     return HistoryPage([row], 1, False, {row.id: _row_kinds(row, always)})
 
 
@@ -363,5 +370,5 @@ async def get_document(policy: Policy, viewer: Viewer | None, document_id: int) 
         .first()
     )
     if document is None:
-        raise NotFound("Document")
+        raise NotFound("Document not found.")
     return document

@@ -32,7 +32,7 @@ from services import audit, mail_relay, rate_limits
 from services.accounts import mark_address_proven
 from services.actors import Actor
 from services.admins import access_snapshot
-from services.errors import BadUserInput, Conflict, NotFound
+from services.errors import N_, BadUserInput, Conflict, NotFound, Reason
 from services.login_sessions import (
     end_other_sessions,
     hash_token,
@@ -47,7 +47,7 @@ LIFETIME = timedelta(days=7)
 # acceptInvitation: each use of a link counts, per client address.
 INVITATION_LINK_USES_PER_ADDRESS = Limit("invitation-links-address", parse("10 per 15 minutes"))
 PASSWORD_TOKENS = (TokenPurpose.RESET_PASSWORD, TokenPurpose.SET_PASSWORD)
-INVALID_INVITATION = "This invitation is invalid, expired, withdrawn or already used."
+INVALID_INVITATION = N_("This invitation is invalid, expired, withdrawn or already used.")
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) 
         ).update(withdrawn_at=now)
         if not withdrawn:
             raise Conflict(
-                "This invitation was already accepted or withdrawn.", reason="NOT_PENDING"
+                "This invitation was already accepted or withdrawn.", reason=Reason.NOT_PENDING
             )
         await audit.record(
             "invitation.withdrawn",
@@ -228,7 +228,9 @@ async def accept_invitation(
     if signed_in is None:
         if not password:
             raise BadUserInput(
-                "Choose a password to sign in with.", field="password", reason="PASSWORD_REQUIRED"
+                "Choose a password to sign in with.",
+                field="password",
+                reason=Reason.PASSWORD_REQUIRED,
             )
         check_password_rules(password)
         password_hash = await asyncio.to_thread(hash_password, password)
@@ -240,7 +242,7 @@ async def accept_invitation(
             .first()
         )
         if invitation is None:
-            raise BadUserInput(INVALID_INVITATION, field="token", reason="INVALID_TOKEN")
+            raise BadUserInput(INVALID_INVITATION, field="token", reason=Reason.INVALID_TOKEN)
         establishment_id = invitation.establishment_id  # type: ignore[attr-defined]
         # Locked before any write, in the order `grant_access` takes (establishment, then
         # its invitations), so the two cannot deadlock.
@@ -251,7 +253,7 @@ async def accept_invitation(
                 "This invitation was sent to another address: sign out, then follow the link "
                 "again.",
                 field="token",
-                reason="INVITATION_FOR_ANOTHER_ADDRESS",
+                reason=Reason.INVITATION_FOR_ANOTHER_ADDRESS,
             )
         account = signed_in or await Account.get_or_none(email=address)
         if account is None:
@@ -271,12 +273,12 @@ async def accept_invitation(
         # The link was mailed to the invited address: following it proves it.
         await mark_address_proven(account, "invitation_link", client_address)
         if not policy.is_allowed(await viewer_for_account(account), "accept", invitation):
-            raise BadUserInput(INVALID_INVITATION, field="token", reason="INVALID_TOKEN")
+            raise BadUserInput(INVALID_INVITATION, field="token", reason=Reason.INVALID_TOKEN)
         claimed = await Invitation.filter(
             id=invitation.id, accepted_at=None, withdrawn_at=None
         ).update(accepted_at=now, accepted_by_id=account.id)
         if not claimed:
-            raise BadUserInput(INVALID_INVITATION, field="token", reason="INVALID_TOKEN")
+            raise BadUserInput(INVALID_INVITATION, field="token", reason=Reason.INVALID_TOKEN)
         access = await Access.get_or_none(account_id=account.id, establishment_id=establishment_id)
         if access is None:
             access = await Access.create(

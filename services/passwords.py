@@ -12,7 +12,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.errors import BadUserInput
+from services.errors import BadUserInput, Reason
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -35,21 +35,23 @@ def check_password_rules(password: str) -> None:
     """Raise BAD_USER_INPUT when the password breaks a rule, naming the rule."""
     if len(password) < MIN_LENGTH:
         raise BadUserInput(
-            f"The password must have at least {MIN_LENGTH} characters.",
+            "The password must have at least {minLength} characters.",
             field="password",
-            reason="TOO_SHORT",
+            minLength=MIN_LENGTH,
+            reason=Reason.TOO_SHORT,
         )
     if len(password) > MAX_LENGTH:
         raise BadUserInput(
-            f"The password must have at most {MAX_LENGTH} characters.",
+            "The password must have at most {maxLength} characters.",
             field="password",
-            reason="TOO_LONG",
+            maxLength=MAX_LENGTH,
+            reason=Reason.TOO_LONG,
         )
     if password.lower() in common_passwords():
         raise BadUserInput(
             "This password is too common; choose another one.",
             field="password",
-            reason="TOO_COMMON",
+            reason=Reason.TOO_COMMON,
         )
 
 

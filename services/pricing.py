@@ -25,7 +25,7 @@ from models.enums import DiscountSource
 from policies.engine import Policy, Viewer
 from services import audit
 from services.business_hours import PARIS
-from services.errors import BadUserInput, NotFound
+from services.errors import BadUserInput, NotFound, Reason
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -133,11 +133,15 @@ async def queue_agreement_change(
     """Record a new discount for a company's agreement. Customers see it only after the
     next weekend price update (`apply_price_updates`)."""
     if not discount_percent.is_finite() or not Decimal(0) <= discount_percent <= HUNDRED:
-        raise BadUserInput("A discount is between 0 and 100 %.", field="discountPercent")
+        raise BadUserInput(
+            "A discount is between 0 and 100 %.",
+            field="discountPercent",
+            reason=Reason.OUT_OF_RANGE,
+        )
     async with in_transaction():
         agreement = await FrameworkAgreement.filter(company_id=company_id).first()
         if agreement is None:
-            raise NotFound("Framework agreement")
+            raise NotFound("Framework agreement not found.")
         before = {"pendingDiscountPercent": _text(agreement.pending_discount_percent)}
         agreement.pending_discount_percent = discount_percent
         agreement.pending_since = now

@@ -102,7 +102,7 @@ async def test_refusals_leave_no_row_no_file_and_no_audit_entry(client):
     cancelled = await factories.enrollment(
         registrant_email="remi@acme.example", status=EnrollmentStatus.CANCELLED
     )
-    before = stored_files()
+    before = await stored_files()
 
     invoice = await upload(client, token, order.id, "INVOICE_COPY", pdf_bytes("fake invoice"))
     standard = await upload(
@@ -121,7 +121,7 @@ async def test_refusals_leave_no_row_no_file_and_no_audit_entry(client):
     assert not_a_pdf.code_at("uploadEnrollmentDocument") == "BAD_USER_INPUT"
     assert await Document.all().count() == 0
     assert await AuditEntry.filter(action="document.uploaded").count() == 0
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
 async def test_signed_out_uploads_are_refused(client):

@@ -19,7 +19,10 @@ class Establishment(Model):
     """A site of a company, identified by its 14-digit SIRET number."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.ForeignKeyField("models.Company", related_name="establishments")
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
+        "models.Company", related_name="establishments"
+    )
+    company_id: int
     siret = fields.CharField(max_length=14, unique=True)
     name = fields.CharField(max_length=200)
     address = fields.CharField(max_length=300, default="")
@@ -35,7 +38,10 @@ class FrameworkAgreement(Model):
     changes wait in `pending_discount_percent` until the weekend price update applies them."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.OneToOneField("models.Company", related_name="framework_agreement")
+    company: fields.OneToOneRelation["Company"] = fields.OneToOneField(
+        "models.Company", related_name="framework_agreement"
+    )
+    company_id: int
     reference = fields.CharField(max_length=40, unique=True)
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2)
     pending_discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, null=True)
@@ -51,7 +57,10 @@ class LoyaltyPass(Model):
     """Pass Fidélité: a discount applied on invoices only, never when enrolling (rule 11)."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.ForeignKeyField("models.Company", related_name="loyalty_passes")
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
+        "models.Company", related_name="loyalty_passes"
+    )
+    company_id: int
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2)
     valid_from = fields.DateField()
     valid_until = fields.DateField()

@@ -121,8 +121,8 @@ class AuditEntryType:
             action=row.action,
             target_type=row.target_type,
             target_id=strawberry.ID(str(row.target_id)) if row.target_id is not None else None,
-            before=row.before,
-            after=row.after,
+            before=JSON(row.before) if row.before is not None else None,
+            after=JSON(row.after) if row.after is not None else None,
         )
 
 

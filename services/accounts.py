@@ -282,7 +282,7 @@ async def sign_up(
                 full_name=name,
                 kind=kind.value,
                 language=language.value,
-                company_id=establishment.company_id if establishment else None,  # type: ignore[attr-defined]
+                company_id=establishment.company_id if establishment else None,
             )
             await _send_verification(account)
             await audit.record(

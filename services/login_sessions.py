@@ -86,7 +86,7 @@ async def viewer_for_account(account: Account) -> Viewer:
         email=account.email,
         email_verified=account.email_verified_at is not None,
         is_staff=account.is_staff,
-        company_id=account.company_id,  # type: ignore[attr-defined]
+        company_id=account.company_id,
         accesses=[
             Grant(
                 access_id=row["id"],

@@ -169,7 +169,7 @@ async def test_company_sign_up_creates_the_company_then_reuses_its_establishment
     assert await Company.all().count() == 1
     site = await Establishment.get(siret=siret)
     assert site.name == "Acme Paris"
-    accounts = await Account.filter(company_id=site.company_id).order_by("email")  # type: ignore[attr-defined]
+    accounts = await Account.filter(company_id=site.company_id).order_by("email")
     assert [a.email for a in accounts] == ["claire@acme.example", "remi@acme.example"]
 
 

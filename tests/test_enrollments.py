@@ -383,7 +383,7 @@ async def test_staff_record_a_phone_order_for_an_unknown_registrant(client):
     assert recorded["enrollment"]["status"] == "PENDING_VALIDATION"
     nadia = await Account.get(email="nadia@acme.example")
     assert nadia.password_hash is None
-    assert nadia.company_id == world.lyon.company_id  # type: ignore[attr-defined]
+    assert nadia.company_id == world.lyon.company_id
     [link] = await _mails("set_password")
     assert link.to == "nadia@acme.example"
     assert "reset-password?token=" in link.text_body

@@ -1,7 +1,12 @@
 """Companies, their establishments, framework agreements and loyalty passes."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class Company(Model):
@@ -27,6 +32,15 @@ class Establishment(Model):
     name = fields.CharField(max_length=200)
     address = fields.CharField(max_length=300, default="")
     city = fields.CharField(max_length=100, default="")
+    # The account that registered this establishment when signing up with a SIRET new to
+    # us: its first registrant, who may book for it before anyone has an access (rule 9).
+    registered_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
+        "models.Account",
+        related_name="registered_establishments",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    registered_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ strawberry.enum(
     description="PENDING_VALIDATION → VALIDATED → PARTIALLY_INVOICED → INVOICED, or CANCELLED.",
 )
 strawberry.enum(enums.Channel, description="How the enrollment was placed.")
+strawberry.enum(enums.RequestOrigin, description="Where an admin access request comes from.")
 strawberry.enum(enums.RequestStatus, description="State of a request decided by staff.")
 strawberry.enum(
     enums.DiscountSource, description="Where the discount of a displayed price comes from."
@@ -31,5 +32,6 @@ AccessRole: TypeAlias = enums.AccessRole
 DocumentKind: TypeAlias = enums.DocumentKind
 EnrollmentStatus: TypeAlias = enums.EnrollmentStatus
 Channel: TypeAlias = enums.Channel
+RequestOrigin: TypeAlias = enums.RequestOrigin
 RequestStatus: TypeAlias = enums.RequestStatus
 DiscountSource: TypeAlias = enums.DiscountSource

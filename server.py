@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -45,7 +45,7 @@ from web.stack import http_middleware
 logger = logging.getLogger("espace")
 
 
-class EspaceGraphQL(GraphQL):
+class EspaceGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context."""
 
     def __init__(self, policy: Policy, settings: Settings, **kwargs: Any) -> None:
@@ -69,7 +69,7 @@ class EspaceGraphQL(GraphQL):
         assert isinstance(request, Request)
         return await build_context(request, self.policy)
 
-    async def execute_operation(  # type: ignore[override]
+    async def execute_operation(
         self,
         request: Request,
         request_adapter: Any,
@@ -179,8 +179,9 @@ def create_app(
         else:
             yield
 
+    app_lifespan: Callable[[Any], contextlib.AbstractAsyncContextManager[None]] = lifespan
     if settings.is_dev:  # edited policies/*.polar take effect without a restart
-        lifespan = with_policy_reload(lifespan, policy)
+        app_lifespan = with_policy_reload(lifespan, policy)
     graphql = EspaceGraphQL(policy, settings)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -189,7 +190,7 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    app = Starlette(routes=routes, lifespan=app_lifespan, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.policy = policy
     return app

@@ -9,8 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policies.engine import POLICY_DIR
+
+if TYPE_CHECKING:  # the commands import the engine only when they run
+    from policies.cases import Suite
+    from policies.engine import Policy
 
 # Exit codes: 0 fine, 1 the policy disagrees with the cases (or is stale, or has errors),
 # 2 the command could not run (files that do not load, unknown account...).
@@ -74,7 +79,7 @@ def _common(parser: argparse.ArgumentParser, *, cases: bool = False) -> None:
         )
 
 
-def _load_policy(directory: Path) -> object | None:
+def _load_policy(directory: Path) -> Policy | None:
     """The engine with `directory`'s files, or None after printing why it does not load."""
     from policies.check import load_checked
     from policies.engine import Policy, policy_files
@@ -93,7 +98,7 @@ def _load_policy(directory: Path) -> object | None:
     return Policy(directory)
 
 
-def _suite(args: argparse.Namespace) -> object | None:
+def _suite(args: argparse.Namespace) -> Suite | None:
     from policies.cases import CaseError, case_files, load_suite
 
     directory = args.cases or args.policies / "cases"
@@ -115,7 +120,7 @@ def test_command(args: argparse.Namespace) -> int:
     suite = _suite(args)
     if policy is None or suite is None:
         return UNUSABLE
-    outcomes = run_suite(policy, suite)  # type: ignore[arg-type]
+    outcomes = run_suite(policy, suite)
     failures = [o for o in outcomes if not o.passed]
     for outcome in failures:
         print(format_failure(outcome))
@@ -156,7 +161,7 @@ def explain_command(args: argparse.Namespace) -> int:
     except ExplainError as error:
         print(f"error: {error}", file=sys.stderr)
         return UNUSABLE
-    explanation = explain(policy, viewer, args.action, resource, args.field)  # type: ignore[arg-type]
+    explanation = explain(policy, viewer, args.action, resource, args.field)
     print(explanation.text, end="")
     return OK
 
@@ -168,7 +173,7 @@ def coverage_command(args: argparse.Namespace) -> int:
     suite = _suite(args)
     if policy is None or suite is None:
         return UNUSABLE
-    report = measure(policy, suite)  # type: ignore[arg-type]
+    report = measure(policy, suite)
     print(render(report), end="")
     return FAILED if args.strict and report.untested else OK
 

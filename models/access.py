@@ -1,9 +1,15 @@
 """Accesses of accounts to establishments, admin access requests, known training managers."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import RequestOrigin, RequestStatus
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.companies import Establishment
 
 
 class Access(Model):
@@ -11,13 +17,20 @@ class Access(Model):
     the document kinds listed in `document_kinds`."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="accesses")
-    establishment = fields.ForeignKeyField("models.Establishment", related_name="accesses")
+    account: fields.ForeignKeyRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="accesses"
+    )
+    account_id: int
+    establishment: fields.ForeignKeyRelation["Establishment"] = fields.ForeignKeyField(
+        "models.Establishment", related_name="accesses"
+    )
+    establishment_id: int
     role = fields.CharField(max_length=16)
-    document_kinds: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    granted_by = fields.ForeignKeyField(
+    document_kinds: list[str] = fields.JSONField(default=list)
+    granted_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="granted_accesses", null=True, on_delete=fields.SET_NULL
     )
+    granted_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -31,17 +44,22 @@ class AdminAccessRequest(Model):
     """A request for admin rights filed through the contact form, decided by staff (rule 9)."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="admin_access_requests")
-    establishment = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="admin_access_requests"
+    )
+    account_id: int
+    establishment: fields.ForeignKeyRelation["Establishment"] = fields.ForeignKeyField(
         "models.Establishment", related_name="admin_access_requests"
     )
+    establishment_id: int
     message = fields.TextField(default="")
     # CONTACT_FORM (requestAdminAccess) or SIGN_UP (a company sign-up with a known SIRET).
     origin = fields.CharField(max_length=16, default=RequestOrigin.CONTACT_FORM.value)
     status = fields.CharField(max_length=16, default=RequestStatus.PENDING.value)
-    decided_by = fields.ForeignKeyField(
+    decided_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="decided_requests", null=True, on_delete=fields.SET_NULL
     )
+    decided_by_id: int | None
     decided_at = fields.DatetimeField(null=True)
     decision_note = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -60,20 +78,25 @@ class Invitation(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    establishment = fields.ForeignKeyField("models.Establishment", related_name="invitations")
+    establishment: fields.ForeignKeyRelation["Establishment"] = fields.ForeignKeyField(
+        "models.Establishment", related_name="invitations"
+    )
+    establishment_id: int
     email = fields.CharField(max_length=254)
     role = fields.CharField(max_length=16)
-    document_kinds: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    document_kinds: list[str] = fields.JSONField(default=list)
     token_hash = fields.CharField(max_length=64, unique=True)
-    invited_by = fields.ForeignKeyField(
+    invited_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
     )
+    invited_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     accepted_at = fields.DatetimeField(null=True)
-    accepted_by = fields.ForeignKeyField(
+    accepted_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="invitations_accepted", null=True, on_delete=fields.SET_NULL
     )
+    accepted_by_id: int | None
     withdrawn_at = fields.DatetimeField(null=True)
 
     class Meta:
@@ -87,7 +110,10 @@ class TrainingManager(Model):
 
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254)
-    establishment = fields.ForeignKeyField("models.Establishment", related_name="training_managers")
+    establishment: fields.ForeignKeyRelation["Establishment"] = fields.ForeignKeyField(
+        "models.Establishment", related_name="training_managers"
+    )
+    establishment_id: int
     full_name = fields.CharField(max_length=200, default="")
     imported_at = fields.DatetimeField(auto_now_add=True)
 

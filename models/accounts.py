@@ -1,9 +1,14 @@
 """Accounts, their login sessions and their one-time e-mailed tokens."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AccountKind, Language
+
+if TYPE_CHECKING:
+    from models.companies import Company
 
 
 class Account(Model):
@@ -22,9 +27,10 @@ class Account(Model):
     email_verified_at = fields.DatetimeField(null=True)
     is_staff = fields.BooleanField(default=False)
     is_training_manager = fields.BooleanField(default=False)
-    company = fields.ForeignKeyField(
+    company: fields.ForeignKeyNullableRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
+    company_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -36,7 +42,10 @@ class LoginSession(Model):
     """A signed-in session. Only the SHA-256 of the bearer token is stored."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="sessions")
+    account: fields.ForeignKeyRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="sessions"
+    )
+    account_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()
@@ -53,7 +62,10 @@ class OneTimeToken(Model):
     """A single-use link token (password reset, first password), stored hashed."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="one_time_tokens")
+    account: fields.ForeignKeyRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="one_time_tokens"
+    )
+    account_id: int
     purpose = fields.CharField(max_length=32)
     # Also e-mail verification and e-mail change links, which prove an address: the
     # address they were mailed to (the login e-mail, or the new one of a pending change).

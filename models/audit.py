@@ -1,9 +1,13 @@
 """The append-only audit log."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.companies import Establishment
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -15,18 +19,20 @@ class AuditEntry(Model):
 
     id = fields.IntField(primary_key=True)
     at = fields.DatetimeField(auto_now_add=True)
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_email = fields.CharField(max_length=254, default="")
     action = fields.CharField(max_length=64)
     target_type = fields.CharField(max_length=40, default="")
     target_id = fields.IntField(null=True)
-    establishment = fields.ForeignKeyField(
+    establishment: fields.ForeignKeyNullableRelation["Establishment"] = fields.ForeignKeyField(
         "models.Establishment", related_name="audit_entries", null=True
     )
-    before: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
-    after: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    establishment_id: int | None
+    before: dict[str, Any] | None = fields.JSONField(null=True)
+    after: dict[str, Any] | None = fields.JSONField(null=True)
     client_address = fields.CharField(max_length=64, default="")
 
     class Meta:

@@ -14,6 +14,7 @@ class Course(Model):
     duration_days = fields.DecimalField(max_digits=4, decimal_places=1)
     list_price = fields.DecimalField(max_digits=10, decimal_places=2)
     created_at = fields.DatetimeField(auto_now_add=True)
+    sessions: fields.ReverseRelation["CourseSession"]
 
     class Meta:
         table = "course"
@@ -24,7 +25,10 @@ class CourseSession(Model):
     concurrent bookings can never exceed `capacity`."""
 
     id = fields.IntField(primary_key=True)
-    course = fields.ForeignKeyField("models.Course", related_name="sessions")
+    course: fields.ForeignKeyRelation["Course"] = fields.ForeignKeyField(
+        "models.Course", related_name="sessions"
+    )
+    course_id: int
     starts_on = fields.DateField()
     ends_on = fields.DateField()
     city = fields.CharField(max_length=100)

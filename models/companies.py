@@ -1,7 +1,12 @@
 """Companies, their establishments, framework agreements and loyalty passes."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
 
 
 class Company(Model):
@@ -19,19 +24,23 @@ class Establishment(Model):
     """A site of a company, identified by its 14-digit SIRET number."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.ForeignKeyField("models.Company", related_name="establishments")
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
+        "models.Company", related_name="establishments"
+    )
+    company_id: int
     siret = fields.CharField(max_length=14, unique=True)
     name = fields.CharField(max_length=200)
     address = fields.CharField(max_length=300, default="")
     city = fields.CharField(max_length=100, default="")
     # The account that registered this establishment when signing up with a SIRET new to
     # us: its first registrant, who may book for it before anyone has an access (rule 9).
-    registered_by = fields.ForeignKeyField(
+    registered_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account",
         related_name="registered_establishments",
         null=True,
         on_delete=fields.SET_NULL,
     )
+    registered_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -43,7 +52,10 @@ class FrameworkAgreement(Model):
     changes wait in `pending_discount_percent` until the weekend price update applies them."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.OneToOneField("models.Company", related_name="framework_agreement")
+    company: fields.OneToOneRelation["Company"] = fields.OneToOneField(
+        "models.Company", related_name="framework_agreement"
+    )
+    company_id: int
     reference = fields.CharField(max_length=40, unique=True)
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2)
     pending_discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, null=True)
@@ -59,7 +71,10 @@ class LoyaltyPass(Model):
     """Pass Fidélité: a discount applied on invoices only, never when enrolling (rule 11)."""
 
     id = fields.IntField(primary_key=True)
-    company = fields.ForeignKeyField("models.Company", related_name="loyalty_passes")
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
+        "models.Company", related_name="loyalty_passes"
+    )
+    company_id: int
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2)
     valid_from = fields.DateField()
     valid_until = fields.DateField()

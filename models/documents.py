@@ -1,23 +1,33 @@
 """Administrative documents of enrollments; the bytes live in content-addressed storage."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.enrollments import Enrollment
 
 
 class Document(Model):
     """One document of an enrollment. `checksum` (SHA-256) is also the storage key."""
 
     id = fields.IntField(primary_key=True)
-    enrollment = fields.ForeignKeyField("models.Enrollment", related_name="documents")
+    enrollment: fields.ForeignKeyRelation["Enrollment"] = fields.ForeignKeyField(
+        "models.Enrollment", related_name="documents"
+    )
+    enrollment_id: int
     kind = fields.CharField(max_length=32)
     filename = fields.CharField(max_length=200)
     content_type = fields.CharField(max_length=100, default="application/pdf")
     size = fields.IntField()
     checksum = fields.CharField(max_length=64)
     generated = fields.BooleanField(default=False)
-    uploaded_by = fields.ForeignKeyField(
+    uploaded_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="uploaded_documents", null=True, on_delete=fields.SET_NULL
     )
+    uploaded_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,16 @@
 """Enrollments (orders), their trainees, postponement requests and invoices."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import DiscountSource, EnrollmentStatus, RequestStatus
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.catalog import CourseSession
+    from models.companies import Establishment
 
 
 class Enrollment(Model):
@@ -15,13 +22,18 @@ class Enrollment(Model):
 
     id = fields.IntField(primary_key=True)
     reference = fields.CharField(max_length=20, unique=True)
-    session = fields.ForeignKeyField("models.CourseSession", related_name="enrollments")
-    establishment = fields.ForeignKeyField(
+    session: fields.ForeignKeyRelation["CourseSession"] = fields.ForeignKeyField(
+        "models.CourseSession", related_name="enrollments"
+    )
+    session_id: int
+    establishment: fields.ForeignKeyNullableRelation["Establishment"] = fields.ForeignKeyField(
         "models.Establishment", related_name="enrollments", null=True
     )
-    placed_by = fields.ForeignKeyField(
+    establishment_id: int | None
+    placed_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="placed_enrollments", null=True, on_delete=fields.SET_NULL
     )
+    placed_by_id: int | None
     registrant_email = fields.CharField(max_length=254)
     registrant_name = fields.CharField(max_length=200, default="")
     channel = fields.CharField(max_length=8)
@@ -51,7 +63,10 @@ class Trainee(Model):
     """A person attending the session under an enrollment."""
 
     id = fields.IntField(primary_key=True)
-    enrollment = fields.ForeignKeyField("models.Enrollment", related_name="trainees")
+    enrollment: fields.ForeignKeyRelation["Enrollment"] = fields.ForeignKeyField(
+        "models.Enrollment", related_name="trainees"
+    )
+    enrollment_id: int
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100)
     email = fields.CharField(max_length=254, default="")
@@ -64,15 +79,20 @@ class PostponementRequest(Model):
     """A request of the registrant to move an enrollment to another session, answered by staff."""
 
     id = fields.IntField(primary_key=True)
-    enrollment = fields.ForeignKeyField("models.Enrollment", related_name="postponements")
-    requested_session = fields.ForeignKeyField(
+    enrollment: fields.ForeignKeyRelation["Enrollment"] = fields.ForeignKeyField(
+        "models.Enrollment", related_name="postponements"
+    )
+    enrollment_id: int
+    requested_session: fields.ForeignKeyNullableRelation["CourseSession"] = fields.ForeignKeyField(
         "models.CourseSession", related_name="postponement_requests", null=True
     )
+    requested_session_id: int | None
     message = fields.TextField(default="")
     status = fields.CharField(max_length=16, default=RequestStatus.PENDING.value)
-    requested_by = fields.ForeignKeyField(
+    requested_by: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="postponement_requests", null=True
     )
+    requested_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     answered_at = fields.DatetimeField(null=True)
     answer = fields.TextField(default="")
@@ -85,7 +105,10 @@ class Invoice(Model):
     """An invoice of an enrollment. The loyalty pass discount shows here, never at booking."""
 
     id = fields.IntField(primary_key=True)
-    enrollment = fields.ForeignKeyField("models.Enrollment", related_name="invoices")
+    enrollment: fields.ForeignKeyRelation["Enrollment"] = fields.ForeignKeyField(
+        "models.Enrollment", related_name="invoices"
+    )
+    enrollment_id: int
     number = fields.CharField(max_length=30, unique=True)
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     loyalty_discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)

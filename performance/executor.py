@@ -31,10 +31,10 @@ standard way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLBoolean,
@@ -116,8 +116,8 @@ def _plain_field(response_name: str, field: Any) -> _PlainField | None:
     if isinstance(kind, GraphQLNonNull):
         nullable, kind = False, kind.of_type
     is_list = isinstance(kind, GraphQLList)
-    if is_list:
-        item = kind.of_type  # type: ignore[union-attr]
+    if isinstance(kind, GraphQLList):
+        item = kind.of_type
         if not isinstance(item, GraphQLNonNull):
             return None
         kind = item.of_type
@@ -126,8 +126,8 @@ def _plain_field(response_name: str, field: Any) -> _PlainField | None:
     return _PlainField(
         response_name,
         strawberry_field.python_name,
-        _serializer(kind),  # type: ignore[arg-type]
-        None if is_list else _SELF_SERIALIZING.get(kind.name),  # type: ignore[union-attr]
+        _serializer(kind),
+        None if is_list else _SELF_SERIALIZING.get(kind.name),
         nullable,
         is_list,
     )
@@ -304,12 +304,13 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         rest = {name: grouped_field_set[name] for name in standard}
         completed = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(completed):
+            pending = cast(Awaitable[dict[str, Any]], completed)
 
             async def merged() -> dict[str, Any]:
-                return _merge(results, standard, await completed)
+                return _merge(results, standard, await pending)
 
             return merged()
-        return _merge(results, standard, completed)
+        return _merge(results, standard, cast(dict[str, Any], completed))
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -344,9 +345,11 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         """A function completing one item into `completed`, True when it appended an
         awaitable. Objects go straight to their fields (what `complete_value` would do for a
         non-null object item after its checks); everything else the standard way."""
-        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        object_type: GraphQLObjectType | None = None
         fields = None
-        if isinstance(object_type, GraphQLObjectType) and object_type.is_type_of is None:
+        if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+            object_type = named
             collected = self.collect_subfields(object_type, field_details_list)
             if not collected.new_defer_usages:
                 fields = collected.grouped_field_set
@@ -360,7 +363,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
                     )
                 )
                 return True
-            if fields is None or item is None or isinstance(item, Exception):
+            if object_type is None or fields is None or item is None or isinstance(item, Exception):
                 return self.complete_list_item_value(
                     item, completed, item_type, field_details_list, info, item_path, None
                 )

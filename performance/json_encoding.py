@@ -12,6 +12,7 @@ synchronous `encode_json` hook.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -71,7 +72,7 @@ async def encode(value: Any) -> bytes:
     return b"".join(parts)
 
 
-async def encoded(response: dict[str, Any]) -> Encoded:
+async def encoded(response: Mapping[str, Any]) -> Encoded:
     """The response with its encoding, for `encode_json`."""
     result = Encoded(response)
     result.json = await encode(response)

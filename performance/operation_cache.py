@@ -49,7 +49,7 @@ def _rule_key(rule: type[ASTValidationRule]) -> Hashable:
     """
     init: Callable[..., Any] | None = rule.__dict__.get("__init__")
     cells = getattr(init, "__closure__", None) or ()
-    names = init.__code__.co_freevars if cells else ()  # type: ignore[union-attr]
+    names = init.__code__.co_freevars if init is not None and cells else ()
     values = []
     for name, cell in zip(names, cells, strict=True):
         if name == "__class__":  # the cell `super()` reads: the rule class itself
@@ -58,7 +58,7 @@ def _rule_key(rule: type[ASTValidationRule]) -> Hashable:
         if value is None or isinstance(value, int | float | str | bool):
             values.append(value)
         else:
-            return rule
+            return (rule,)
     return (rule.__module__, rule.__qualname__, tuple(values))
 
 

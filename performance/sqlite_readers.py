@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.exceptions import OperationalError
@@ -109,8 +109,10 @@ class SqliteWithReaders(SqliteClient):
         reader = self._reader(query)
         if reader is None:
             _, rows = await self.execute_query(query, values)
-            for start in range(0, len(rows), size):
-                yield list(rows[start : start + size])
+            # Tortoise annotates the rows as dicts; SQLite's connection gives sqlite3.Row.
+            found = cast(Sequence[sqlite3.Row], rows)
+            for start in range(0, len(found), size):
+                yield list(found[start : start + size])
             return
         query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own execute_query
         try:

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from tortoise.models import Model
@@ -86,7 +86,7 @@ _Loader.add_implicit_resolver(
 
 
 def _mapping_with_line(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -157,8 +157,8 @@ def case_files(directory: Path = CASES_DIR) -> list[Path]:
 
 def load_suite(files: Iterable[Path]) -> Suite:
     """Read case files (CaseError names the file and line of a mistake)."""
-    personas: dict[str, dict[str, Any]] = {}
-    resources: dict[str, Any] = {}
+    personas: dict[str, tuple[Path, Any]] = {}
+    resources: dict[str, tuple[Path, Any]] = {}
     raw_cases: list[tuple[Path, dict[str, Any]]] = []
     for path in files:
         try:

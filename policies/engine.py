@@ -202,10 +202,11 @@ class TortoiseAdapter(DataAdapter):
             return Q(**{path: value})
         if cmp == "Neq":
             return ~Q(**{path: value})
+        members: dict[str, Any] = {f"{path}__in": list(value)}
         if cmp == "In":
-            return Q(**{f"{path}__in": list(value)})
+            return Q(**members)
         if cmp == "Nin":
-            return ~Q(**{f"{path}__in": list(value)})
+            return ~Q(**members)
         raise ValueError(f"unsupported comparison {cmp}")
 
     @staticmethod

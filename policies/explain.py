@@ -192,7 +192,7 @@ def _rule_lines(
 ) -> list[str]:
     pad = " " * indent
     rule: Rule | None = source.at(location) if location else None
-    if rule is None:
+    if rule is None or location is None:
         return [f"{pad}{prefix}{location or '(unknown place)'}: {text}"]
     lines = [f"{pad}{prefix}{location.file.name} line {location.line}:"]
     if rule.comment:

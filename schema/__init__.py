@@ -64,8 +64,10 @@ def build_schema(
     # package would make `import performance.executor` circular.
     from performance.executor import EspaceExecutor
 
+    query = _merged("Query")
+    assert query is not None, "schema modules define no Query"
     return EspaceSchema(
-        query=_merged("Query"),
+        query=query,
         mutation=_merged("Mutation"),
         extensions=[ErrorCodes, *extensions],
         types=ERROR_TYPES,

@@ -135,7 +135,7 @@ class InvitationType:
 
     @classmethod
     def from_model(cls, row: Invitation) -> InvitationType:
-        inviter = row.invited_by if row.invited_by_id else None  # type: ignore[attr-defined]
+        inviter = row.invited_by if row.invited_by_id else None
         return cls(
             id=strawberry.ID(str(row.id)),
             email=row.email,
@@ -201,8 +201,8 @@ class AuditEntryType:
             action=row.action,
             target_type=row.target_type,
             target_id=strawberry.ID(str(row.target_id)) if row.target_id is not None else None,
-            before=row.before,
-            after=row.after,
+            before=JSON(row.before) if row.before is not None else None,
+            after=JSON(row.after) if row.after is not None else None,
         )
 
 

@@ -15,6 +15,7 @@ from schema.context import Context, Info
 from schema.ids import parse_id
 from schema.scalars import DiscountSource
 from services import catalog, pricing
+from services.history import SessionRow
 
 
 @strawberry.type(name="CourseSession", description="A dated run of a course, in one city.")
@@ -28,7 +29,7 @@ class CourseSessionType:
     course_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, session: CourseSession) -> CourseSessionType:
+    def from_model(cls, session: CourseSession | SessionRow) -> CourseSessionType:
         return cls(
             id=strawberry.ID(str(session.id)),
             starts_on=session.starts_on,
@@ -36,7 +37,7 @@ class CourseSessionType:
             city=session.city,
             capacity=session.capacity,
             seats_left=max(session.capacity - session.seats_booked, 0),
-            course_id=session.course_id,  # type: ignore[attr-defined]
+            course_id=session.course_id,
         )
 
 

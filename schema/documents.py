@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from models.documents import Document
@@ -57,7 +58,7 @@ class DocumentType:
             size=document.size,
             checksum=document.checksum,
             created_at=document.created_at,
-            enrollment_id=strawberry.ID(str(document.enrollment_id)),  # type: ignore[attr-defined]
+            enrollment_id=strawberry.ID(str(document.enrollment_id)),
             generated=document.generated,
             model=document,
         )
@@ -106,7 +107,7 @@ class Mutation:
             context.require_account(),
             parse_id(enrollment_id, "enrollmentId"),
             Kind(kind),
-            file.file,
+            cast(UploadFile, file).file,  # Strawberry types Upload as bytes
             filename=getattr(file, "filename", None),
             declared_size=getattr(file, "size", None),
             client_address=context.client_address,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from models.enrollments import Enrollment, Invoice, PostponementRequest
+from models.enrollments import Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
 from performance import turns
 from schema.catalog import CourseSessionType
@@ -60,6 +60,8 @@ def _kind_field(kind: Kind, label: str) -> DocumentType | None:
             return None
         rows = loaded_documents(info.context, root.model.id)
         if rows is None:
+            # Strawberry builds the field from the annotation, so it names the value, not the
+            # awaitable GraphQL also accepts.
             return _latest_of_kind(root, info, kind)  # type: ignore[return-value]
         return _latest_in(rows, kind)
 
@@ -170,7 +172,7 @@ class EnrollmentType:
     visible_document_kinds: list[DocumentKind] = strawberry.field(
         description="Document kinds this viewer may see on this enrollment."
     )
-    model: strawberry.Private[Enrollment]
+    model: strawberry.Private[history.EnrollmentRow]
 
     @strawberry.field(description="Documents of the enrollment this viewer may see, newest first.")
     def documents(self, info: Info) -> list[DocumentType]:
@@ -178,7 +180,7 @@ class EnrollmentType:
         # 8); otherwise an awaitable that GraphQL awaits, batched by the loader.
         rows = loaded_documents(info.context, self.model.id)
         if rows is None:
-            return self._load_documents(info)  # type: ignore[return-value]
+            return self._load_documents(info)  # type: ignore[return-value]  # see _kind_field
         return [DocumentType.from_model(d) for d in rows]
 
     async def _load_documents(self, info: Info) -> list[DocumentType]:
@@ -224,7 +226,7 @@ class EnrollmentType:
     signed_quote: DocumentType | None = _kind_field(Kind.SIGNED_QUOTE, "signed quote")
 
     @classmethod
-    def from_model(cls, row: Enrollment, visible_kinds: list[Kind]) -> EnrollmentType:
+    def from_model(cls, row: history.EnrollmentRow, visible_kinds: list[Kind]) -> EnrollmentType:
         session = row.session
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -234,8 +236,8 @@ class EnrollmentType:
             registrant_email=row.registrant_email,
             registrant_name=row.registrant_name,
             establishment_id=(
-                strawberry.ID(str(row.establishment_id))  # type: ignore[attr-defined]
-                if row.establishment_id is not None  # type: ignore[attr-defined]
+                strawberry.ID(str(row.establishment_id))
+                if row.establishment_id is not None
                 else None
             ),
             seats=row.seats,

@@ -89,4 +89,4 @@ def loaded_documents(context: Context, enrollment_id: int) -> list[history.Docum
     future = loader.cache_map.get(enrollment_id) if loader is not None else None
     if future is None or not future.done() or future.cancelled() or future.exception():
         return None
-    return future.result()  # type: ignore[no-any-return]
+    return future.result()

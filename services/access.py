@@ -104,7 +104,7 @@ async def accesses_of(
         .order_by("establishment_id", "id")
     )
     for row in rows:
-        found[row.establishment_id].append(row)  # type: ignore[attr-defined]
+        found[row.establishment_id].append(row)
     return found
 
 
@@ -334,14 +334,14 @@ async def update_access(
         )
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
-        await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        await lock_establishment(access.establishment_id)
         current = await Access.get_or_none(id=access.id)
         if current is None:
             raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
             and role != AccessRole.ADMIN
-            and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
+            and await _admin_count(current.establishment_id) <= 1
         ):
             raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
@@ -353,7 +353,7 @@ async def update_access(
             actor=actor.account,
             target_type="Access",
             target_id=current.id,
-            establishment_id=current.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=current.establishment_id,
             before=before,
             after=access_snapshot(current, access.account.email),
             client_address=actor.client_address,
@@ -368,13 +368,13 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
         actor.viewer, "revoke", access, what="Access", message="You may not remove this access."
     )
     async with in_transaction():
-        await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
+        await lock_establishment(access.establishment_id)
         current = await Access.get_or_none(id=access.id)
         if current is None:
             raise NotFound("Access not found.")
         if (
             current.role == AccessRole.ADMIN.value
-            and await _admin_count(current.establishment_id) <= 1  # type: ignore[attr-defined]
+            and await _admin_count(current.establishment_id) <= 1
         ):
             raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
         before = access_snapshot(current, access.account.email)
@@ -384,7 +384,7 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
             actor=actor.account,
             target_type="Access",
             target_id=current.id,
-            establishment_id=current.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=current.establishment_id,
             before=before,
             after=None,
             client_address=actor.client_address,

@@ -5,7 +5,7 @@ place writes it, audited."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from models.access import Access
 from models.accounts import Account
@@ -93,20 +93,25 @@ async def first_registrant_admin_on_verification(account: Account) -> int:
     account becomes admin of each establishment that still has no admin and whose first
     validated enrollment was placed with this address. Returns how many it became admin of.
     Call inside the transaction that verifies the address."""
-    candidates = await Enrollment.filter(
-        registrant_email=account.email,
-        validated_at__isnull=False,
-        establishment_id__isnull=False,
-    ).values_list("establishment_id", flat=True)
+    # Tortoise types a flat values_list as tuples; it gives the values themselves.
+    candidates = cast(
+        list[int],
+        await Enrollment.filter(
+            registrant_email=account.email,
+            validated_at__isnull=False,
+            establishment_id__isnull=False,
+        ).values_list("establishment_id", flat=True),
+    )
     changed = 0
     for establishment_id in sorted(set(candidates)):
         if await Access.exists(establishment_id=establishment_id, role=AccessRole.ADMIN.value):
             continue
-        first = (
+        first = cast(
+            str | None,
             await Enrollment.filter(establishment_id=establishment_id, validated_at__isnull=False)
             .order_by("validated_at", "id")
             .first()
-            .values_list("registrant_email", flat=True)
+            .values_list("registrant_email", flat=True),
         )
         if first != account.email:
             continue

@@ -8,6 +8,8 @@ not count. Over a limit the booking is refused with CONFLICT, reason BOOKING_LIM
 
 from __future__ import annotations
 
+from typing import cast
+
 from models.accounts import Account
 from models.enrollments import Enrollment
 from models.enums import Channel, EnrollmentStatus
@@ -26,11 +28,15 @@ async def check(viewer: Viewer, account: Account, seats: int) -> None:
     else:
         max_requests = settings.booking_max_pending_requests_unverified
         max_seats = settings.booking_max_pending_seats_unverified
-    held = await Enrollment.filter(
-        placed_by_id=account.id,
-        status=EnrollmentStatus.PENDING_VALIDATION.value,
-        channel=Channel.WEB.value,
-    ).values_list("seats", flat=True)
+    # Tortoise types a flat values_list as tuples; it gives the values themselves.
+    held = cast(
+        list[int],
+        await Enrollment.filter(
+            placed_by_id=account.id,
+            status=EnrollmentStatus.PENDING_VALIDATION.value,
+            channel=Channel.WEB.value,
+        ).values_list("seats", flat=True),
+    )
     pending_requests, pending_seats = len(held), sum(int(n) for n in held)
     verified = viewer.email_verified
     if pending_requests + 1 > max_requests:

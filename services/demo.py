@@ -218,7 +218,7 @@ async def seed_demo() -> str:
                 continue
             establishment, email = registrants[number % len(registrants)]
             session = sessions[number % len(sessions)]
-            course = await Course.get(id=session.course_id)  # type: ignore[attr-defined]
+            course = await Course.get(id=session.course_id)
             seats = 1 + number % 3
             status = STATUS_MIX[number % len(STATUS_MIX)]
             channel = [Channel.WEB, Channel.WEB, Channel.PHONE, Channel.EMAIL][number % 4]
@@ -226,7 +226,7 @@ async def seed_demo() -> str:
             list_total = course.list_price * seats
             discount = DiscountSource.NONE
             net_total = list_total
-            if establishment is not None and establishment.company_id == acme.id:  # type: ignore[attr-defined]
+            if establishment is not None and establishment.company_id == acme.id:
                 discount = DiscountSource.FRAMEWORK_AGREEMENT
                 net_total = (list_total * Decimal("0.88")).quantize(Decimal("0.01"))
             enrollment = await Enrollment.create(

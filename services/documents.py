@@ -176,7 +176,7 @@ async def _record_document(
             actor=author,
             target_type="Document",
             target_id=document.id,
-            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=enrollment.establishment_id,
             after={
                 "enrollmentId": enrollment.id,
                 "kind": kind.value,
@@ -430,7 +430,7 @@ async def open_download(
         actor=person,
         target_type="Document",
         target_id=document.id,
-        establishment_id=document.enrollment.establishment_id,  # type: ignore[attr-defined]
+        establishment_id=document.enrollment.establishment_id,
         after={"kind": document.kind, "filename": document.filename},
         client_address=client_address,
     )

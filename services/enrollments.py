@@ -216,7 +216,8 @@ def _check_move(enrollment: Enrollment, to: EnrollmentStatus) -> None:
 
 
 async def _current_status(enrollment_id: int) -> str | None:
-    return await Enrollment.filter(id=enrollment_id).first().values_list("status", flat=True)  # type: ignore[return-value]
+    found = await Enrollment.filter(id=enrollment_id).limit(1).values("status")
+    return str(found[0]["status"]) if found else None
 
 
 async def _move(
@@ -247,7 +248,7 @@ async def _move(
         actor=actor.account,
         target_type="Enrollment",
         target_id=enrollment.id,
-        establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+        establishment_id=enrollment.establishment_id,
         before={"status": before},
         after={"status": to.value, "at": now.isoformat(), **(details or {})},
         client_address=actor.client_address,
@@ -308,7 +309,7 @@ async def _book(
     seats = len(trainees)
     await _take_seats(session.id, seats)
     discount = await pricing.framework_discount(
-        establishment.company_id if establishment is not None else None  # type: ignore[attr-defined]
+        establishment.company_id if establishment is not None else None
     )
     list_total = pricing.money(session.course.list_price * seats)
     enrollment = await Enrollment.create(
@@ -521,7 +522,7 @@ async def validate_enrollment(
         what="Enrollment",
         message="Only staff validate enrollments.",
     )
-    establishment_id = enrollment.establishment_id  # type: ignore[attr-defined]
+    establishment_id = enrollment.establishment_id
     async with in_transaction():
         first_of_establishment = False
         if establishment_id is not None:
@@ -532,7 +533,7 @@ async def validate_enrollment(
         await _move(
             enrollment, S.VALIDATED, actor, "enrollment.validated", now=now, validated_at=now
         )
-        if first_of_establishment:
+        if first_of_establishment and establishment_id is not None:
             await make_first_registrant_admin(
                 establishment_id,
                 enrollment.registrant_email,
@@ -585,7 +586,7 @@ async def cancel_enrollment(
             cancelled_at=now,
             cancel_reason=why,
         )
-        await _release_seats(enrollment.session_id, enrollment.seats)  # type: ignore[attr-defined]
+        await _release_seats(enrollment.session_id, enrollment.seats)
         recipient = enrollment.registrant_email
         if await mail_relay.may_mail(policy, actor, recipient):
             language = await _language_of(recipient)
@@ -631,14 +632,11 @@ async def record_invoice(
             reason=Reason.OUT_OF_RANGE,
         )
     amount = pricing.money(amount)
-    company_id = None
-    if enrollment.establishment_id is not None:  # type: ignore[attr-defined]
-        company_id = (
-            await Establishment.filter(id=enrollment.establishment_id)  # type: ignore[attr-defined]
-            .first()
-            .values_list("company_id", flat=True)
-        )
-    percent = await pricing.loyalty_discount_percent(company_id, now.astimezone(PARIS).date())  # type: ignore[arg-type]
+    company_id: int | None = None
+    if enrollment.establishment_id is not None:
+        establishment = await Establishment.get(id=enrollment.establishment_id)
+        company_id = establishment.company_id
+    percent = await pricing.loyalty_discount_percent(company_id, now.astimezone(PARIS).date())
     loyalty_amount = pricing.money(amount * percent / pricing.HUNDRED)
     total = amount - loyalty_amount
     async with in_transaction():
@@ -706,7 +704,7 @@ async def request_postponement(
         message="Only the registrant or an admin of the establishment may ask for a postponement.",
     )
     target = await _session(session_id, now)
-    if target.course_id != enrollment.session.course_id:  # type: ignore[attr-defined]
+    if target.course_id != enrollment.session.course_id:
         raise BadUserInput("Choose a session of the same course.", field="sessionId")
     if target.id == enrollment.session.id:
         raise BadUserInput(
@@ -725,7 +723,7 @@ async def request_postponement(
             actor=actor.account,
             target_type="Enrollment",
             target_id=enrollment.id,
-            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=enrollment.establishment_id,
             after={"requestId": request.id, "sessionId": target.id, "message": text},
             client_address=actor.client_address,
         )
@@ -755,7 +753,7 @@ async def answer_postponement(
     if request is None:
         raise NotFound("Postponement request not found.")
     try:
-        enrollment = await _visible(policy, actor.viewer, request.enrollment_id)  # type: ignore[attr-defined]
+        enrollment = await _visible(policy, actor.viewer, request.enrollment_id)
     except NotFound:
         raise NotFound("Postponement request not found.") from None
     if request.status != RequestStatus.PENDING.value:
@@ -777,7 +775,7 @@ async def answer_postponement(
         what="Postponement request",
         message="Only staff answer these requests.",
     )
-    if approve and request.requested_session_id is None:  # type: ignore[attr-defined]
+    if approve and request.requested_session_id is None:
         raise BadUserInput("This request names no session to move to.", field="approve")
     text = _message(answer, "answer")
     verdict = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
@@ -789,7 +787,8 @@ async def answer_postponement(
             raise Conflict("This request was answered meanwhile.", reason=Reason.ALREADY_ANSWERED)
         old_session_id = enrollment.session.id
         if approve:
-            new_session_id = request.requested_session_id  # type: ignore[attr-defined]
+            new_session_id = request.requested_session_id
+            assert new_session_id is not None  # refused above
             await _take_seats(new_session_id, enrollment.seats)
             moved = await Enrollment.filter(
                 id=enrollment.id, session_id=old_session_id, status=enrollment.status
@@ -807,12 +806,12 @@ async def answer_postponement(
             actor=actor.account,
             target_type="Enrollment",
             target_id=enrollment.id,
-            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=enrollment.establishment_id,
             before={"sessionId": old_session_id},
             after={
                 "requestId": request.id,
                 "decision": verdict.value,
-                "sessionId": request.requested_session_id if approve else old_session_id,  # type: ignore[attr-defined]
+                "sessionId": request.requested_session_id if approve else old_session_id,
             },
             client_address=actor.client_address,
         )
@@ -846,13 +845,13 @@ async def overdue_validations(
         message="Only staff see overdue validations.",
     )
     annotations, always = history._kind_annotations(policy, viewer)
-    rows = (
-        await history.visible_enrollments(policy, viewer)
-        .filter(status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now)
-        .annotate(**annotations)
-        .select_related("session__course")
-        .order_by("expected_validation_by", "id")
-        .limit(limit)
+    rows = await history.page_rows(
+        history.visible_enrollments(policy, viewer).filter(
+            status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now
+        ),
+        annotations,
+        limit,
+        order=("expected_validation_by", "id"),
     )
     return history.HistoryPage(
         enrollments=rows,
@@ -888,7 +887,7 @@ async def pending_postponements_of(
         .order_by("id")
     )
     for row in rows:
-        found[row.enrollment_id] = row  # type: ignore[attr-defined]
+        found[row.enrollment_id] = row
     return found
 
 
@@ -898,5 +897,5 @@ async def invoices_of(enrollment_ids: Sequence[int]) -> dict[int, list[Invoice]]
     if not enrollment_ids:
         return grouped
     for row in await Invoice.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
-        grouped[row.enrollment_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.enrollment_id].append(row)
     return grouped

@@ -48,7 +48,7 @@ class HistoryFilter:
 
 @dataclass
 class HistoryPage:
-    enrollments: list[Enrollment] | list[EnrollmentRow]
+    enrollments: list[EnrollmentRow]
     total_count: int
     has_next_page: bool
     # For each enrollment id, the document kinds the viewer may see on it.
@@ -116,7 +116,7 @@ def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, 
     return annotations, always
 
 
-def encode_cursor(enrollment: Enrollment) -> str:
+def encode_cursor(enrollment: EnrollmentRow) -> str:
     raw = f"{enrollment.booked_at.isoformat()}|{enrollment.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -222,9 +222,14 @@ _ENROLLMENT_COLUMNS = tuple(
 _SESSION_COLUMNS = tuple(name for name in SessionRow.__dataclass_fields__ if name != "course")
 
 
-async def _page_rows(
-    query: QuerySet[Enrollment], annotations: dict[str, Any], limit: int
+async def page_rows(
+    query: QuerySet[Enrollment],
+    annotations: dict[str, Any],
+    limit: int,
+    order: Sequence[str] = ("-booked_at", "-id"),
 ) -> list[EnrollmentRow]:
+    """The enrollments of `query` as `EnrollmentRow`s, with the CASE columns of `annotations`
+    (from `_kind_annotations`), in one query: the one shape `EnrollmentType` is built from."""
     session_columns = {f"session__{name}": name for name in _SESSION_COLUMNS}
 
     def make(v: dict[str, Any]) -> EnrollmentRow:
@@ -239,7 +244,7 @@ async def _page_rows(
 
     return await values_in_slices(
         query.annotate(**annotations)
-        .order_by("-booked_at", "-id")
+        .order_by(*order)
         .limit(limit)
         .values(
             *_ENROLLMENT_COLUMNS,
@@ -268,7 +273,7 @@ async def history_page(
         moment, number = decode_cursor(after)
         query = query.filter(Q(booked_at__lt=moment) | Q(booked_at=moment, id__lt=number))
     annotations, always = _kind_annotations(policy, viewer)
-    rows = await _page_rows(query, annotations, size + 1)
+    rows = await page_rows(query, annotations, size + 1)
     has_next = len(rows) > size
     rows = rows[:size]
     return HistoryPage(
@@ -282,24 +287,17 @@ async def history_page(
 async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: int) -> HistoryPage:
     """One enrollment the viewer may read (NOT_FOUND otherwise), as a one-row page."""
     annotations, always = _kind_annotations(policy, viewer)
-    row = (
-        await visible_enrollments(policy, viewer)
-        .filter(id=enrollment_id)
-        .annotate(**annotations)
-        .select_related("session__course")
-        .first()
+    rows = await page_rows(
+        visible_enrollments(policy, viewer).filter(id=enrollment_id), annotations, 1
     )
-    if row is None:
+    if not rows:
         raise NotFound("Enrollment not found.")
-    return HistoryPage([row], 1, False, {row.id: _row_kinds(row, always)})
+    return HistoryPage(rows, 1, False, {rows[0].id: _row_kinds(rows[0], always)})
 
 
-def _row_kinds(row: Enrollment | EnrollmentRow, always: set[str]) -> list[DocumentKind]:
+def _row_kinds(row: EnrollmentRow, always: set[str]) -> list[DocumentKind]:
     """The kinds visible on a row: the always-visible ones, plus those whose CASE said 1."""
-    if isinstance(row, EnrollmentRow):
-        flags = row.kinds
-    else:  # a model instance carries its annotations as attributes
-        flags = {name: getattr(row, name, "0") for _, name in _KIND_FLAGS}
+    flags = row.kinds
     return [
         kind
         for kind, name in _KIND_FLAGS
@@ -357,7 +355,7 @@ async def trainees_of(enrollment_ids: Sequence[int]) -> dict[int, list[Trainee]]
     if not enrollment_ids:
         return grouped
     for row in await Trainee.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
-        grouped[row.enrollment_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.enrollment_id].append(row)
     return grouped
 
 

@@ -147,7 +147,7 @@ async def pending_invitations_of(
         .order_by("establishment_id", "created_at", "id")
     )
     for row in rows:
-        found[row.establishment_id].append(row)  # type: ignore[attr-defined]
+        found[row.establishment_id].append(row)
     return found
 
 
@@ -195,7 +195,7 @@ async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) 
             actor=actor.account,
             target_type="Invitation",
             target_id=invitation.id,
-            establishment_id=invitation.establishment_id,  # type: ignore[attr-defined]
+            establishment_id=invitation.establishment_id,
             before=_snapshot(invitation),
             after=None,
             client_address=actor.client_address,
@@ -243,7 +243,7 @@ async def accept_invitation(
         )
         if invitation is None:
             raise BadUserInput(INVALID_INVITATION, field="token", reason=Reason.INVALID_TOKEN)
-        establishment_id = invitation.establishment_id  # type: ignore[attr-defined]
+        establishment_id = invitation.establishment_id
         # Locked before any write, in the order `grant_access` takes (establishment, then
         # its invitations), so the two cannot deadlock.
         await lock_establishment(establishment_id)
@@ -286,7 +286,7 @@ async def accept_invitation(
                 establishment_id=establishment_id,
                 role=invitation.role,
                 document_kinds=list(invitation.document_kinds),
-                granted_by_id=invitation.invited_by_id,  # type: ignore[attr-defined]
+                granted_by_id=invitation.invited_by_id,
             )
             await audit.record(
                 "access.granted_invitation",

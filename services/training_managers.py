@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from models.access import TrainingManager
 from models.accounts import Account
 from services.admins import make_admin
@@ -11,8 +13,12 @@ async def grant_known_training_manager_accesses(account: Account) -> int:
     """Give `account` ADMIN on every establishment where its e-mail is a known training
     manager; an existing STANDARD access is raised to ADMIN. Returns how many changed.
     Call it inside the transaction that creates or verifies the account."""
-    establishment_ids = await TrainingManager.filter(email=account.email).values_list(
-        "establishment_id", flat=True
+    # Tortoise types a flat values_list as tuples; it gives the values themselves.
+    establishment_ids = cast(
+        list[int],
+        await TrainingManager.filter(email=account.email).values_list(
+            "establishment_id", flat=True
+        ),
     )
     changed = 0
     for establishment_id in establishment_ids:

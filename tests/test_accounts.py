@@ -173,7 +173,7 @@ async def test_company_sign_up_creates_the_company_then_files_a_request_for_a_kn
     site = await Establishment.get(siret=siret)
     assert site.name == "Acme Paris"
     # Claire registered it; Rémi, who only typed its SIRET, is no member: staff decide.
-    assert site.registered_by_id == (await Account.get(email="claire@acme.example")).id  # type: ignore[attr-defined]
+    assert site.registered_by_id == (await Account.get(email="claire@acme.example")).id
     request = await AdminAccessRequest.get(establishment=site).select_related("account")
     assert (request.account.email, request.origin) == ("remi@acme.example", "SIGN_UP")
 

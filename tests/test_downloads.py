@@ -149,10 +149,10 @@ async def test_each_persona_lists_and_downloads_exactly_the_kinds_it_may_see(
         assert single.code_at("document") == "NOT_FOUND"
         assert refused(await client.get(own_link(acme, who, kind))), kind
     entries = await AuditEntry.filter(action="document.downloaded").order_by("id")
-    assert [(e.actor_id, e.target_id) for e in entries] == [  # type: ignore[attr-defined]
+    assert [(e.actor_id, e.target_id) for e in entries] == [
         (acme.people[who].id, acme.ids[kind]) for kind in kinds
     ]
-    assert all(e.establishment_id == acme.enrollment.establishment_id for e in entries)  # type: ignore[attr-defined]
+    assert all(e.establishment_id == acme.enrollment.establishment_id for e in entries)
 
 
 async def test_an_unrelated_account_sees_nothing_and_cannot_download(client, acme):

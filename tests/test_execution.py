@@ -748,10 +748,7 @@ class Row:
 class Rows:
     @strawberry.field
     def rows(self) -> list[Row]:
-        return [
-            Row(a=f"row {i}", b=i, c=i % 2 == 0, d=None, e=["x", "y"])  # type: ignore[misc]
-            for i in range(1000)
-        ]
+        return [Row(a=f"row {i}", b=i, c=i % 2 == 0, d=None, e=["x", "y"]) for i in range(1000)]
 
 
 ROWS_SCHEMA = strawberry.Schema(query=Rows, execution_context_class=EspaceExecutor)

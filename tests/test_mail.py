@@ -37,7 +37,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        self.messages.append(message)  # type: ignore[arg-type]
+        self.messages.append(message)
         return "250 Message accepted"
 
 
@@ -81,7 +81,7 @@ async def fresh_rate_limits() -> AsyncIterator[None]:
 
 def eml_files(directory: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(path.read_bytes(), policy=default_policy)  # type: ignore[misc]
+        email.message_from_bytes(path.read_bytes(), policy=default_policy)
         for path in sorted(directory.glob("*.eml"))
     ]
 

@@ -165,7 +165,7 @@ async def test_agreement_changes_reach_prices_only_at_the_weekend(client):
     await validated.save()
 
     await pricing.queue_agreement_change(
-        agreement.company_id,  # type: ignore[attr-defined]
+        agreement.company_id,
         Decimal("20"),
         actor=None,
         now=WEDNESDAY,
@@ -192,7 +192,7 @@ async def test_staff_may_force_an_update_on_a_weekday():
     await factories.company("Acme")
     agreement = await _acme_agreement("15.00")
     await pricing.queue_agreement_change(
-        agreement.company_id,  # type: ignore[attr-defined]
+        agreement.company_id,
         Decimal("12.5"),
         actor=None,
         now=WEDNESDAY,
@@ -208,7 +208,7 @@ async def test_the_command_applies_queued_changes_with_now():
     await factories.company("Acme")
     agreement = await _acme_agreement("15.00")
     await pricing.queue_agreement_change(
-        agreement.company_id,  # type: ignore[attr-defined]
+        agreement.company_id,
         Decimal("18"),
         actor=None,
         now=WEDNESDAY,
@@ -250,7 +250,7 @@ async def test_staff_queue_an_agreement_change_that_waits_for_the_weekend(client
       }
     }
     """
-    variables = {"company": str(agreement.company_id), "percent": "25"}  # type: ignore[attr-defined]
+    variables = {"company": str(agreement.company_id), "percent": "25"}
     assert (await gql(client, change, variables, remi)).codes == ["FORBIDDEN"]
     bad = await gql(client, change, {**variables, "percent": "140"}, sophie)
     assert bad.codes == ["BAD_USER_INPUT"]

@@ -328,7 +328,7 @@ class Line:
 class Lines:
     @strawberry.field
     def lines(self) -> list[Line]:
-        return [Line(n=n, text=f"line {n}") for n in range(LINES)]  # type: ignore[misc]
+        return [Line(n=n, text=f"line {n}") for n in range(LINES)]
 
 
 LINES_SCHEMA = strawberry.Schema(query=Lines, execution_context_class=EspaceExecutor)

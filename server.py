@@ -107,12 +107,12 @@ class EspaceGraphQL(GraphQL[Context, None]):
             request_error,
         ]
         if request_error and _wants_graphql_response(request):
-            response = graphql_media.without_data(response)  # type: ignore[assignment]
+            response = graphql_media.without_data(dict(response))  # type: ignore[assignment]
         if type(result) is ExecutionResult:
             return await json_encoding.encoded(response)
         return response
 
-    async def run(  # type: ignore[override]
+    async def run(
         self,
         request: Request | WebSocket,
         context: Any = UNSET,

@@ -142,7 +142,7 @@ class Mutation:
             context.require_account(),
             parse_id(enrollment_id, "enrollmentId"),
             Kind(kind),
-            file.file,
+            cast(UploadFile, file).file,  # Strawberry types Upload as bytes
             filename=getattr(file, "filename", None),
             declared_size=getattr(file, "size", None),
             client_address=context.client_address,

@@ -3,12 +3,15 @@ listed in the schema with what each one means (from `services.errors`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 
 from services import errors
 
 
-def _described(enum: type, descriptions: dict[object, str]) -> None:
+def _described(enum: type, descriptions: Mapping[Any, str]) -> None:
     for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = descriptions[enum(value.value)]
 

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
 from schema.execution import EspaceExecutor
+from schema.input_checks import InputChecks
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -58,7 +59,7 @@ def build_schema(
     return EspaceSchema(
         query=_merged("Query"),
         mutation=_merged("Mutation"),
-        extensions=[ErrorCodes, *extensions],
+        extensions=[ErrorCodes, InputChecks, *extensions],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=None if standard_execution else EspaceExecutor,
     )

@@ -13,7 +13,6 @@ change. Until then the account works but its history by e-mail is empty (the pol
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,13 +26,13 @@ from models.enrollments import Enrollment
 from models.enums import AccountKind, Language, TokenPurpose
 from services import audit, rate_limits
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, Unauthenticated
+from services.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
 from services.mail import queue_mail
 from services.passwords import (
     check_password_rules,
-    hash_password,
+    hash_password_async,
     needs_rehash,
-    verify_password_or_waste_time,
+    verify_password_async,
 )
 from services.rate_limits import (
     PASSWORD_FAILURES_PER_ACCOUNT,
@@ -46,6 +45,7 @@ from services.rate_limits import (
     Limit,
 )
 from services.sessions import end_other_sessions, end_session, start_session
+from services.text import clean_name, column_length
 from services.tokens import claim_token, consume_token, issue_token, revoke_tokens
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
@@ -171,18 +171,14 @@ async def ensure_account(
 
 
 async def _hash(password: str) -> str:
-    """argon2 takes tens of milliseconds: keep it off the event loop."""
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def _verify(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password_or_waste_time, password_hash, password)
+    """argon2 takes tens of milliseconds: off the event loop, within the process's slots."""
+    return await hash_password_async(password)
 
 
 def valid_siret(siret: str) -> bool:
-    """14 digits passing the Luhn check (La Poste's establishments use a digit sum
-    divisible by 5 instead, as INSEE does)."""
-    if len(siret) != 14 or not siret.isdigit():
+    """14 ASCII digits (not fullwidth or Arabic-Indic ones) passing the Luhn check (La
+    Poste's establishments use a digit sum divisible by 5 instead, as INSEE does)."""
+    if len(siret) != 14 or not (siret.isascii() and siret.isdigit()):
         return False
     if siret.startswith("356000000"):
         return sum(int(d) for d in siret) % 5 == 0
@@ -197,13 +193,8 @@ def valid_siret(siret: str) -> bool:
     return total % 10 == 0
 
 
-def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200) -> str:
-    name = " ".join((value or "").split())
-    if required and not name:
-        raise BadUserInput("This field is required.", field=field)
-    if len(name) > max_length:
-        raise BadUserInput(f"At most {max_length} characters.", field=field)
-    return name
+def _clean_name(value: str, field: str, *, required: bool, max_length: int) -> str:
+    return clean_name(value, field, required=required, max_length=max_length)
 
 
 async def _establishment_for(details: CompanyDetails) -> Establishment:
@@ -218,16 +209,29 @@ async def _establishment_for(details: CompanyDetails) -> Establishment:
     existing = await Establishment.get_or_none(siret=siret)
     if existing is not None:
         return existing
-    company_name = _clean_name(details.company_name, "company.companyName", required=True)
+    company_name = _clean_name(
+        details.company_name,
+        "company.companyName",
+        required=True,
+        max_length=column_length(Company, "name"),
+    )
     establishment_name = _clean_name(
-        details.establishment_name, "company.establishmentName", required=False
+        details.establishment_name,
+        "company.establishmentName",
+        required=False,
+        max_length=column_length(Establishment, "name"),
     )
     company = await Company.create(name=company_name)
     return await Establishment.create(
         company=company,
         siret=siret,
         name=establishment_name or company_name,
-        city=_clean_name(details.city, "company.city", required=False, max_length=100),
+        city=_clean_name(
+            details.city,
+            "company.city",
+            required=False,
+            max_length=column_length(Establishment, "city"),
+        ),
     )
 
 
@@ -256,7 +260,9 @@ async def sign_up(
     address = normalize_email(email)
     await rate_limits.hit((SIGN_UPS_PER_ADDRESS, client_address), (SIGN_UPS_PER_ACCOUNT, address))
     check_password_rules(password)
-    name = _clean_name(full_name, "fullName", required=True)
+    name = _clean_name(
+        full_name, "fullName", required=True, max_length=column_length(Account, "full_name")
+    )
     if kind == AccountKind.COMPANY and company is None:
         raise BadUserInput("A company account names its establishment.", field="company")
     if kind == AccountKind.INDIVIDUAL and company is not None:
@@ -313,19 +319,22 @@ async def log_in(email: str, password: str, *, client_address: str = "") -> Sign
     """Check the e-mail and password and open a session.
 
     Unknown e-mail, account without a password and wrong password all answer the same
-    UNAUTHENTICATED after the same work. The 6th wrong password of an account within the
-    window, or too many from one address, answer RATE_LIMITED.
+    UNAUTHENTICATED after the same work (one argon2 verification, against a dummy hash when
+    there is no real one). The attempt is reserved on the account's allowance before the
+    verification, so the 6th attempt within the window answers RATE_LIMITED unverified, even
+    when all six arrive at once. Past the per-address allowance, wrong passwords answer
+    RATE_LIMITED too, while a right one still signs in (the owner behind a shared address
+    is not locked out by someone else's guesses).
     """
     address = normalize_email(email)
-    counters = (
-        (PASSWORD_FAILURES_PER_ACCOUNT, address),
-        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
-    )
-    await rate_limits.check(*counters)
+    address_blocked = await rate_limits.exhausted(PASSWORD_FAILURES_PER_ADDRESS, client_address)
+    await rate_limits.reserve(PASSWORD_FAILURES_PER_ACCOUNT, address)
     account = await Account.get_or_none(email=address)
     password_hash = account.password_hash if account is not None else None
-    if account is None or not await _verify(password_hash, password):
-        await rate_limits.record_failure(*counters)
+    # Always verify, even without an account: the same work on both paths (no oracle).
+    verified = await verify_password_async(password_hash, password)
+    if account is None or not verified:
+        await rate_limits.record_failure((PASSWORD_FAILURES_PER_ADDRESS, client_address))
         await audit.record(
             "account.login_failed",
             actor_email=address,
@@ -333,11 +342,16 @@ async def log_in(email: str, password: str, *, client_address: str = "") -> Sign
             target_id=account.id if account is not None else None,
             client_address=client_address,
         )
+        if address_blocked:
+            raise RateLimited(
+                await rate_limits.retry_after(PASSWORD_FAILURES_PER_ADDRESS, client_address),
+                limit=PASSWORD_FAILURES_PER_ADDRESS.name,
+            )
         raise Unauthenticated(WRONG_CREDENTIALS, reason="WRONG_CREDENTIALS")
     if password_hash and needs_rehash(password_hash):
         account.password_hash = await _hash(password)
         await account.save(update_fields=["password_hash", "updated_at"])
-    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, address)
+    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, address)  # the owner is back
     token = await start_session(account, client_address)
     return SignedIn(account, token)
 
@@ -350,24 +364,29 @@ async def log_out(token: str | None) -> bool:
 
 
 async def _check_current_password(account: Account, password: str, client_address: str) -> None:
-    """For changes that need the current password: wrong answers count like login failures."""
-    counters = (
-        (PASSWORD_FAILURES_PER_ACCOUNT, account.email),
-        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
+    """For changes that need the current password: each check is reserved on the account's
+    allowance before verifying, like a log-in; a right password forgives earlier ones."""
+    address_blocked = await rate_limits.exhausted(PASSWORD_FAILURES_PER_ADDRESS, client_address)
+    await rate_limits.reserve(PASSWORD_FAILURES_PER_ACCOUNT, account.email)
+    if await verify_password_async(account.password_hash, password):
+        await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, account.email)
+        return
+    await rate_limits.record_failure((PASSWORD_FAILURES_PER_ADDRESS, client_address))
+    await audit.record(
+        "account.password_check_failed",
+        actor=account,
+        target_type="Account",
+        target_id=account.id,
+        client_address=client_address,
     )
-    await rate_limits.check(*counters)
-    if not await _verify(account.password_hash, password):
-        await rate_limits.record_failure(*counters)
-        await audit.record(
-            "account.password_check_failed",
-            actor=account,
-            target_type="Account",
-            target_id=account.id,
-            client_address=client_address,
+    if address_blocked:
+        raise RateLimited(
+            await rate_limits.retry_after(PASSWORD_FAILURES_PER_ADDRESS, client_address),
+            limit=PASSWORD_FAILURES_PER_ADDRESS.name,
         )
-        raise BadUserInput(
-            "The current password is wrong.", field="currentPassword", reason="WRONG_PASSWORD"
-        )
+    raise BadUserInput(
+        "The current password is wrong.", field="currentPassword", reason="WRONG_PASSWORD"
+    )
 
 
 # --- passwords (rule 3) -----------------------------------------------------------------

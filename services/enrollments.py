@@ -38,6 +38,7 @@ from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
 from services.locks import lock_establishment
 from services.mail import queue_mail
+from services.text import check_storable, clean_name, column_length
 
 VALIDATION_BUSINESS_HOURS = 24
 MAX_TRAINEES = 50
@@ -112,16 +113,13 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _text(value: str | None, field: str, *, required: bool, max_length: int = 200) -> str:
-    cleaned = " ".join((value or "").split())
-    if required and not cleaned:
-        raise BadUserInput("This field is required.", field=field)
-    if len(cleaned) > max_length:
-        raise BadUserInput(f"At most {max_length} characters.", field=field)
-    return cleaned
+def _name(value: str | None, field: str, *, required: bool, max_length: int) -> str:
+    """A person's name: see `services.text.clean_name` (lengths come from the columns)."""
+    return clean_name(value, field, required=required, max_length=max_length)
 
 
 def _message(value: str | None, field: str) -> str:
+    check_storable(value or "", field)
     cleaned = (value or "").strip()
     if len(cleaned) > MAX_TEXT:
         raise BadUserInput(f"At most {MAX_TEXT} characters.", field=field)
@@ -139,8 +137,18 @@ def _clean_trainees(trainees: Sequence[TraineeInput]) -> list[TraineeInput]:
         email = trainee.email.strip()
         cleaned.append(
             TraineeInput(
-                first_name=_text(trainee.first_name, f"{prefix}.firstName", required=True),
-                last_name=_text(trainee.last_name, f"{prefix}.lastName", required=True),
+                first_name=_name(
+                    trainee.first_name,
+                    f"{prefix}.firstName",
+                    required=True,
+                    max_length=column_length(Trainee, "first_name"),
+                ),
+                last_name=_name(
+                    trainee.last_name,
+                    f"{prefix}.lastName",
+                    required=True,
+                    max_length=column_length(Trainee, "last_name"),
+                ),
                 email=normalize_email(email, field=f"{prefix}.email") if email else "",
             )
         )
@@ -388,8 +396,11 @@ async def enroll(
         if request.registrant_email and request.registrant_email.strip()
         else actor.account.email
     )
-    registrant_name = _text(
-        request.registrant_name or actor.account.full_name, "registrantName", required=False
+    registrant_name = _name(
+        request.registrant_name or actor.account.full_name,
+        "registrantName",
+        required=False,
+        max_length=column_length(Enrollment, "registrant_name"),
     )
     establishment = None
     if request.establishment_id is not None:
@@ -437,7 +448,12 @@ async def record_offline_enrollment(
         raise BadUserInput("An offline order comes by PHONE or EMAIL.", field="channel")
     trainees = _clean_trainees(request.trainees)
     registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
-    registrant_name = _text(request.registrant_name, "registrantName", required=True)
+    registrant_name = _name(
+        request.registrant_name,
+        "registrantName",
+        required=True,
+        max_length=column_length(Enrollment, "registrant_name"),
+    )
     establishment = None
     if request.establishment_id is not None:
         establishment = await Establishment.get_or_none(id=request.establishment_id)

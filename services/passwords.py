@@ -6,6 +6,8 @@ and the most common passwords are refused.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,12 +15,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.errors import BadUserInput
+from settings import get_settings
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifications run since the process started (tests count them; an operator may log them).
+_verifications = itertools.count()
+_verified = 0
 
 
 @lru_cache(maxsize=1)
@@ -58,8 +64,10 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    global _verified
     if not password_hash:
         return False
+    _verified = next(_verifications) + 1
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -83,3 +91,34 @@ def verify_password_or_waste_time(password_hash: str | None, password: str) -> b
         verify_password(_dummy_hash(), password)
         return False
     return verify_password(password_hash, password)
+
+
+def verification_count() -> int:
+    """How many argon2 verifications this process has run (dummy ones included)."""
+    return _verified
+
+
+# Each argon2 hash or verification holds about 64 MiB and a core for ~100 ms: at most
+# `PASSWORD_HASH_CONCURRENCY` run at once per process, the others wait their turn.
+_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+
+def _slot() -> asyncio.Semaphore:
+    """The semaphore of the running event loop (tests run several loops in one process)."""
+    global _slots
+    loop = asyncio.get_running_loop()
+    if _slots is None or _slots[0] is not loop:
+        _slots = (loop, asyncio.Semaphore(get_settings().password_hash_concurrency))
+    return _slots[1]
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` in a thread, within the process's argon2 slots."""
+    async with _slot():
+        return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """`verify_password_or_waste_time` in a thread, within the process's argon2 slots."""
+    async with _slot():
+        return await asyncio.to_thread(verify_password_or_waste_time, password_hash, password)

@@ -11,10 +11,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
@@ -36,12 +38,15 @@ from web.logs import configure_logging
 from web.metrics import GraphQLMetrics, metrics_endpoint
 from web.process import tune_for_serving
 from web.stack import http_middleware
+from web.transport_errors import error_response, has_preflight_header
 
 logger = logging.getLogger("espace")
 
 
 class EspaceGraphQL(GraphQL):
-    """Strawberry's ASGI view with our per-request context."""
+    """Strawberry's ASGI view with our per-request context. Requests it refuses before any
+    GraphQL runs (not JSON, batches, cross-site multipart) get a GraphQL error body with
+    `extensions.code` (`web.transport_errors`), not Strawberry's plain text."""
 
     def __init__(self, policy: Policy, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -59,6 +64,29 @@ class EspaceGraphQL(GraphQL):
             **kwargs,
         )
         self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))  # type: ignore[assignment]
+        except HTTPException as error:
+            response = error_response(error.reason, error.status_code)
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Refuses a multipart request without a preflight-forcing header (it could come
+        from a form on another site, see `web.transport_errors`)."""
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data" and not has_preflight_header(request.headers):
+            raise HTTPException(
+                400,
+                "Multipart requests must carry an Apollo-Require-Preflight (or "
+                "X-Apollo-Operation-Name) header.",
+            )
+        return await super().parse_http_body(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Any:
         assert isinstance(request, Request)

@@ -39,7 +39,7 @@ from strawberry.extensions import SchemaExtension
 from services.text import unstorable_character
 
 MAX_STRING_LENGTH = 10_000
-MAX_LIST_ITEMS = 1_000
+MAX_LIST_ITEMS = 2_000  # as many as a literal list within the token limit
 CODE = "BAD_USER_INPUT"
 
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.errors import BadUserInput
 from settings import get_settings
+
+T = TypeVar("T")
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -101,6 +105,18 @@ def verification_count() -> int:
 # Each argon2 hash or verification holds about 64 MiB and a core for ~100 ms: at most
 # `PASSWORD_HASH_CONCURRENCY` run at once per process, the others wait their turn.
 _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+_running = 0
+_peak_running = 0
+
+
+def peak_running() -> int:
+    """The most argon2 computations this process ran at once (tests check the bound)."""
+    return _peak_running
+
+
+def reset_peak_running() -> None:
+    global _peak_running
+    _peak_running = _running
 
 
 def _slot() -> asyncio.Semaphore:
@@ -112,13 +128,23 @@ def _slot() -> asyncio.Semaphore:
     return _slots[1]
 
 
-async def hash_password_async(password: str) -> str:
-    """`hash_password` in a thread, within the process's argon2 slots."""
+async def _in_a_slot(function: Callable[..., T], *args: Any) -> T:
+    """Run `function` in a thread once one of the process's argon2 slots is free."""
+    global _running, _peak_running
     async with _slot():
-        return await asyncio.to_thread(hash_password, password)
+        _running += 1
+        _peak_running = max(_peak_running, _running)
+        try:
+            return await asyncio.to_thread(function, *args)
+        finally:
+            _running -= 1
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` off the event loop, within the process's argon2 slots."""
+    return await _in_a_slot(hash_password, password)
 
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    """`verify_password_or_waste_time` in a thread, within the process's argon2 slots."""
-    async with _slot():
-        return await asyncio.to_thread(verify_password_or_waste_time, password_hash, password)
+    """`verify_password_or_waste_time` off the event loop, within the argon2 slots."""
+    return await _in_a_slot(verify_password_or_waste_time, password_hash, password)

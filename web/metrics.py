@@ -5,19 +5,24 @@
 - `espace_authorization_denials_total{code}`: `FORBIDDEN` and `UNAUTHENTICATED` answers
 - `espace_outbox_backlog`: mails queued and not yet sent (counted at scrape time)
 
-Operation names are chosen by clients: only the first `MAX_OPERATION_NAMES` distinct ones
-become labels, later ones count as `other`, so a client cannot blow up the label set. With
+The `operation` label is the operation's first root field (`courses`, `logIn`): a name the
+schema knows, never a client-chosen `operationName`, so the label set is bounded by the
+schema; anything else (introspection, a document that did not parse) counts as `other`. With
 several workers, set `PROMETHEUS_MULTIPROC_DIR` so every worker's counts are summed.
+
+The endpoint wants `Authorization: Bearer <METRICS_TOKEN>`; without a token configured it
+answers only clients on the loopback interface (a scraper on the same host).
 """
 
 from __future__ import annotations
 
 import os
-import re
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import FieldNode, OperationDefinitionNode
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -32,14 +37,15 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
 from schema.errors import error_code
 from services.mail_sender import pending_count
 
-MAX_OPERATION_NAMES = 200
 DENIAL_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+OTHER = "other"
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 OPERATIONS = Counter(
     "espace_graphql_operations", "GraphQL operations served, by operation name", ["operation"]
@@ -56,18 +62,24 @@ DENIALS = Counter(
     ["code"],
 )
 
-_seen_names: set[str] = set()
 
-
-def operation_label(name: str | None) -> str:
-    if not name:
-        return "anonymous"
-    if name in _seen_names:
-        return name
-    if not _NAME.fullmatch(name) or len(_seen_names) >= MAX_OPERATION_NAMES:
-        return "other"
-    _seen_names.add(name)
-    return name
+def operation_label(context: ExecutionContext) -> str:
+    """The name of the executed operation's first root field, when the schema has it."""
+    document = context.graphql_document
+    if document is None:
+        return OTHER
+    name = context.operation_name
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if name and (definition.name is None or definition.name.value != name):
+            continue
+        root = context.schema._schema.get_root_type(definition.operation)
+        for selection in definition.selection_set.selections:
+            if isinstance(selection, FieldNode) and root and selection.name.value in root.fields:
+                return selection.name.value
+        return OTHER
+    return OTHER
 
 
 class GraphQLMetrics(SchemaExtension):
@@ -77,7 +89,7 @@ class GraphQLMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        label = operation_label(context.operation_name)
+        label = operation_label(context)
         OPERATIONS.labels(label).inc()
         LATENCY.labels(label).observe(time.perf_counter() - started)
         result = context.result
@@ -107,8 +119,25 @@ def _process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
+def allowed(request: Request, token: str | None) -> bool:
+    """The scraper shows the token, or (no token configured) connects from this host."""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(
+            given.strip().encode(), token.encode()
+        )
+    return request.client is not None and request.client.host in LOOPBACK
+
+
 async def metrics_endpoint(request: Request) -> Response:
     """The Prometheus text exposition of this process (or of all workers, see above)."""
+    if not allowed(request, request.app.state.settings.metrics_token):
+        return Response(
+            "Metrics need the METRICS_TOKEN bearer token.\n",
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+            media_type="text/plain",
+        )
     backlog = CollectorRegistry(auto_describe=False)
     backlog.register(_Backlog(await pending_count()))
     body = generate_latest(_process_registry()) + generate_latest(backlog)

@@ -274,8 +274,9 @@ async def test_a_request_id_from_anyone_else_is_replaced(client):
         headers={"X-Request-ID": "front-1234abcd"},
     )
     assert response.headers["x-request-id"] != "front-1234abcd"
-    assert response.json()["errors"][0]["extensions"]["requestId"] == (
-        response.headers["x-request-id"]
+    assert (
+        response.json()["errors"][0]["extensions"]["requestId"]
+        == (response.headers["x-request-id"])
     )
 
 

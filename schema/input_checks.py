@@ -145,7 +145,9 @@ class InputChecks(SchemaExtension):
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            name = context.operation_name
+            # Not `context.operation_name`: Strawberry fills it with the first operation's
+            # name when the request gave none, which made it run the first operation.
+            name: str | None = getattr(context, "_provided_operation_name", None)
             if len(operations) > 1 and not name:
                 context.result = refusal(
                     "This document holds several operations: say which one to run with "

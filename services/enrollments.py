@@ -576,7 +576,12 @@ async def record_invoice(
         amount = Decimal(amount)
     except InvalidOperation:
         raise BadUserInput("The amount is not a number.", field="amount") from None
-    if not amount.is_finite() or not Decimal(0) < pricing.money(amount) <= MAX_INVOICE_AMOUNT:
+    # Compared before rounding: rounding 1e400 to the cent overflows the decimal context.
+    if (
+        not amount.is_finite()
+        or not Decimal(0) < amount <= MAX_INVOICE_AMOUNT
+        or pricing.money(amount) <= 0
+    ):
         raise BadUserInput(
             f"The amount must be between 0.01 and {MAX_INVOICE_AMOUNT}.", field="amount"
         )

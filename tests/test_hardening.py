@@ -218,7 +218,9 @@ async def test_batched_operations_are_refused(client):
         "/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}]
     )
     assert response.status_code == 400
-    assert "Batching is not enabled" in response.text
+    [error] = response.json()["errors"]
+    assert error["message"] == "Batching is not enabled"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # -- errors --------------------------------------------------------------------------------

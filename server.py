@@ -32,6 +32,7 @@ from schema.downloads import download_document
 from schema.limits import operation_limits
 from schema.performance import ParsedOnce, ValidatedOnce
 from services.mail_sender import background_sender
+from services.text import unstorable_character
 from settings import Settings, get_settings
 from web import json_encoding
 from web.logs import configure_logging
@@ -86,7 +87,22 @@ class EspaceGraphQL(GraphQL):
                 "Multipart requests must carry an Apollo-Require-Preflight (or "
                 "X-Apollo-Operation-Name) header.",
             )
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        name = getattr(data, "operation_name", None)
+        if name is not None and (not isinstance(name, str) or unstorable_character(name)):
+            raise HTTPException(400, "The operationName must be a string naming an operation.")
+        return data
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a batch, refused later); anything else, including bytes that
+        are not UTF-8 or a bare number, is a 400 with a GraphQL error body, not a 500."""
+        try:
+            parsed = self.decode_json(data)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Any:
         assert isinstance(request, Request)

@@ -95,8 +95,29 @@ async def test_several_operations_without_operation_name_are_refused(client):
         (b"not json at all", 400),
         (b'[{"query": "{ __typename }"}, {"query": "{ __typename }"}]', 400),  # a batch
         (b'{"query": 42}', 400),
+        (b'{"query": "\xff"}', 400),  # not UTF-8
+        (b"123", 400),
+        (b"null", 400),
+        (b'"a string"', 400),
+        (b'{"query": "{ __typename }", "operationName": 5}', 400),
+        (b'{"query": "{ __typename }", "operationName": "\\ud800"}', 400),
+        (b'{"query": "{ __typename }", "operationName": "Missing"}', 400),
+        (b'{"query": "{ __typename }", "variables": []}', 400),
     ],
-    ids=["truncated", "garbage", "batch", "query-not-a-string"],
+    ids=[
+        "truncated",
+        "garbage",
+        "batch",
+        "query-not-a-string",
+        "not-utf8",
+        "number",
+        "null",
+        "string",
+        "name-not-a-string",
+        "name-surrogate",
+        "name-unknown",
+        "variables-not-an-object",
+    ],
 )
 async def test_refused_bodies_get_a_graphql_error_with_a_code(client, content, status):
     response = await client.post(

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.errors import BadUserInput
+from services.errors import BadUserInput, RateLimited
 from settings import get_settings
 
 T = TypeVar("T")
@@ -103,7 +103,11 @@ def verification_count() -> int:
 
 
 # Each argon2 hash or verification holds about 64 MiB and a core for ~100 ms: at most
-# `PASSWORD_HASH_CONCURRENCY` run at once per process, the others wait their turn.
+# `PASSWORD_HASH_CONCURRENCY` run at once per process, the others wait their turn, for at
+# most `SLOT_WAIT_SECONDS` (then RATE_LIMITED: retry in a second), so that a flood of
+# attempts cannot keep a request waiting past its time budget (`schema.limits`).
+SLOT_WAIT_SECONDS = 5.0
+BUSY_LIMIT = "password-hash-slots"
 _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 _running = 0
 _peak_running = 0
@@ -129,15 +133,26 @@ def _slot() -> asyncio.Semaphore:
 
 
 async def _in_a_slot(function: Callable[..., T], *args: Any) -> T:
-    """Run `function` in a thread once one of the process's argon2 slots is free."""
+    """Run `function` in a thread once one of the process's argon2 slots is free. The slot
+    is given back when the thread ends, even if the request was cancelled meanwhile (the
+    thread cannot be stopped, and still holds its memory)."""
     global _running, _peak_running
-    async with _slot():
-        _running += 1
-        _peak_running = max(_peak_running, _running)
-        try:
-            return await asyncio.to_thread(function, *args)
-        finally:
-            _running -= 1
+    slot = _slot()
+    try:
+        await asyncio.wait_for(slot.acquire(), SLOT_WAIT_SECONDS)
+    except TimeoutError:
+        raise RateLimited(1, limit=BUSY_LIMIT) from None
+    _running += 1
+    _peak_running = max(_peak_running, _running)
+
+    def give_back(_: object) -> None:
+        global _running
+        _running -= 1
+        slot.release()
+
+    work = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    work.add_done_callback(give_back)
+    return await asyncio.shield(work)
 
 
 async def hash_password_async(password: str) -> str:

@@ -190,3 +190,27 @@ async def test_espace_serve_believes_forwarded_headers_only_when_told(tmp_dir):
         entry = await AuditEntry.get(action="account.login_failed")
         assert entry.client_address == expected
         assert (response.headers["x-request-id"] == "chosen-by-client-1") == bool(trusted)
+
+
+async def test_a_log_in_waiting_too_long_for_argon2_is_told_to_retry(client, monkeypatch):
+    """When every argon2 slot stays taken (a flood), a log-in waits at most
+    SLOT_WAIT_SECONDS, then answers RATE_LIMITED (retry in a second) without verifying,
+    rather than running out of its time budget after its session was opened."""
+    claire = await factories.account("claire@acme.example")
+    monkeypatch.setattr(passwords, "SLOT_WAIT_SECONDS", 0.05)
+    slots = passwords._slot()
+    taken = 0
+    while not slots.locked():
+        await slots.acquire()
+        taken += 1
+    before = passwords.verification_count()
+    try:
+        busy = await gql(client, LOG_IN, {"e": claire.email, "p": factories.PASSWORD})
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert busy.codes == ["RATE_LIMITED"]
+    assert busy.errors[0]["extensions"]["limit"] == passwords.BUSY_LIMIT
+    assert busy.errors[0]["extensions"]["retryAfterSeconds"] == 1
+    assert passwords.verification_count() == before
+    assert (await gql(client, LOG_IN, {"e": claire.email, "p": factories.PASSWORD})).ok()

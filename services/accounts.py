@@ -47,7 +47,13 @@ from services.rate_limits import (
 )
 from services.sessions import end_other_sessions, end_session, start_session
 from services.text import clean_name, column_length
-from services.tokens import claim_token, consume_token, issue_token, revoke_tokens
+from services.tokens import (
+    claim_token,
+    consume_token,
+    issue_token,
+    revoke_tokens,
+    token_is_usable,
+)
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
@@ -202,7 +208,7 @@ def valid_siret(siret: str) -> bool:
     return total % 10 == 0
 
 
-def _clean_name(value: str, field: str, *, required: bool, max_length: int) -> str:
+def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200) -> str:
     return clean_name(value, field, required=required, max_length=max_length)
 
 
@@ -467,6 +473,8 @@ async def reset_password(token: str, new_password: str, *, client_address: str =
     there), so the account becomes verified."""
     await rate_limits.hit((RESETS_PER_ADDRESS, client_address))
     check_password_rules(new_password)  # before using the token: a weak password keeps it
+    if not await token_is_usable(token, PASSWORD_TOKENS):  # a forged link costs no argon2
+        raise _invalid_link()
     password_hash = await _hash(new_password)
     async with in_transaction():
         account = await consume_token(token, PASSWORD_TOKENS)

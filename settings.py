@@ -57,8 +57,10 @@ class Settings(BaseSettings):
     # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For, X-Forwarded-Proto and
     # X-Request-ID are believed. Empty: the peer's own address is the client address.
     trusted_proxies: Annotated[list[str], NoDecode] = []
-    # argon2 hashes and verifications running at once per process (~64 MiB each).
+    # argon2 hashes and verifications running at once per process (~64 MiB each), and how
+    # long a request waits for one of them before answering RATE_LIMITED (retry in 1 s).
     password_hash_concurrency: int = 2
+    password_slot_wait_seconds: float = 5.0
     session_lifetime_hours: int = 24 * 14
     session_idle_minutes: int = 60 * 24
     log_level: str = "INFO"

@@ -104,9 +104,8 @@ def verification_count() -> int:
 
 # Each argon2 hash or verification holds about 64 MiB and a core for ~100 ms: at most
 # `PASSWORD_HASH_CONCURRENCY` run at once per process, the others wait their turn, for at
-# most `SLOT_WAIT_SECONDS` (then RATE_LIMITED: retry in a second), so that a flood of
-# attempts cannot keep a request waiting past its time budget (`schema.limits`).
-SLOT_WAIT_SECONDS = 5.0
+# most `PASSWORD_SLOT_WAIT_SECONDS` (then RATE_LIMITED: retry in a second), so that a flood
+# of attempts cannot keep a request waiting past its time budget (`schema.limits`).
 BUSY_LIMIT = "password-hash-slots"
 _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 _running = 0
@@ -139,7 +138,7 @@ async def _in_a_slot(function: Callable[..., T], *args: Any) -> T:
     global _running, _peak_running
     slot = _slot()
     try:
-        await asyncio.wait_for(slot.acquire(), SLOT_WAIT_SECONDS)
+        await asyncio.wait_for(slot.acquire(), get_settings().password_slot_wait_seconds)
     except TimeoutError:
         raise RateLimited(1, limit=BUSY_LIMIT) from None
     _running += 1

@@ -1,4 +1,4 @@
-"""Checks every argument value of an operation gets before anything runs (issue 15).
+"""Checks every argument value of an operation gets before anything runs.
 
 Whatever the argument, in a literal or in a variable, nested in input objects or lists:
 

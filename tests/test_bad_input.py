@@ -1,4 +1,4 @@
-"""Inputs nobody expected (issue 15): each is BAD_USER_INPUT naming the field, and nothing
+"""Inputs nobody expected: each is BAD_USER_INPUT naming the field, and nothing
 is stored. Before, NUL bytes, lone surrogates, oversized lists and strings, forged cursors
 and huge amounts ended as INTERNAL_SERVER_ERROR, and look-alike SIRETs, odd e-mails and
 names with invisible characters were stored."""

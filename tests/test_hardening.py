@@ -269,7 +269,7 @@ async def test_a_request_id_from_a_trusted_proxy_is_kept_and_echoed(policy):
 
 async def test_a_request_id_from_anyone_else_is_replaced(client):
     """No trusted proxy configured (the default): a client cannot choose the id its request
-    is logged under (issue 15)."""
+    is logged under."""
     response = await client.post(
         "/graphql",
         json={"query": '{ course(id: "999999") { code } }'},

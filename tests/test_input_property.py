@@ -1,4 +1,4 @@
-"""Property (issue 15): whatever Unicode a client puts in any string argument, NUL bytes and
+"""Property: whatever Unicode a client puts in any string argument, NUL bytes and
 lone surrogates included, no query or mutation answers INTERNAL_SERVER_ERROR.
 
 The operations are found by walking the schema's introspection: every root field, with a

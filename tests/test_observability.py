@@ -205,7 +205,7 @@ async def test_metrics_report_the_outbox_backlog(metrics_client):
 
 async def test_client_chosen_operation_names_never_become_labels(metrics_client):
     """The label is the operation's first root field, a name the schema knows: a client
-    sending thousands of operation names adds no label (issue 15)."""
+    sending thousands of operation names adds no label."""
     for index in range(5):
         assert (await gql(metrics_client, f"query Junk_{index} {{ courses {{ code }} }}")).ok()
     assert (await gql(metrics_client, "query Typename { __typename }")).ok()

@@ -1,4 +1,4 @@
-"""Sign-in under attack (issue 15): password attempts reserved before verifying, even when
+"""Sign-in under attack: password attempts reserved before verifying, even when
 they all arrive at once; the same argon2 work whether the e-mail is known or not; a bounded
 number of argon2 computations at once; client addresses from trusted proxies only.
 

@@ -1,4 +1,4 @@
-"""The GraphQL transport (issue 15): every refusal is a GraphQL error body with
+"""The GraphQL transport: every refusal is a GraphQL error body with
 `extensions.code`, cross-site multipart requests are refused, and a document with several
 operations must name the one to run."""
 

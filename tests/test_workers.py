@@ -114,7 +114,7 @@ async def test_a_burst_of_wrong_passwords_on_two_workers_verifies_at_most_the_al
 ):
     """40 wrong passwords for one account sent at once to two workers: each attempt is
     reserved in Redis before argon2 runs, so exactly 5 are verified (one audit line each)
-    and 35 are RATE_LIMITED (issue 15: all 40 used to be verified)."""
+    and 35 are RATE_LIMITED (all 40 used to be verified)."""
     ines = await factories.account("ines@example.com")
     # Waiting for argon2 may take seconds on a loaded machine: let it, to count exactly.
     patient = {"PASSWORD_SLOT_WAIT_SECONDS": "300"}

@@ -92,6 +92,10 @@ class RateLimiter:
         """Whether the allowance is spent (counts nothing)."""
         return bool(key) and not await self.strategy.test(limit.item, limit.name, key)
 
+    async def try_hit(self, limit: Limit, key: str) -> bool:
+        """Count one use if the allowance has room; False (and nothing counted) when not."""
+        return not key or await self.strategy.hit(limit.item, limit.name, key)
+
     async def record_failure(self, *counters: tuple[Limit, str]) -> None:
         """Count a failed attempt (never raises: the caller reports the failure itself)."""
         for limit, key in counters:
@@ -143,6 +147,10 @@ async def exhausted(limit: Limit, key: str) -> bool:
 
 async def retry_after(limit: Limit, key: str) -> int:
     return await get_limiter().retry_after(limit, key)
+
+
+async def try_hit(limit: Limit, key: str) -> bool:
+    return await get_limiter().try_hit(limit, key)
 
 
 async def record_failure(*counters: tuple[Limit, str]) -> None:

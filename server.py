@@ -12,10 +12,12 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
@@ -35,18 +37,22 @@ from schema import build_schema
 from schema.context import Context, build_context
 from schema.limits import operation_limits
 from schema.metrics import GraphQLMetrics
+from services.text import unstorable_character
 from settings import Settings, get_settings
 from web import graphql_media
 from web.downloads import download_document
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
 from web.stack import http_middleware
+from web.transport_errors import error_response, has_preflight_header
 
 logger = logging.getLogger("espace")
 
 
 class EspaceGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our per-request context."""
+    """Strawberry's ASGI view with our per-request context. Requests it refuses before any
+    GraphQL runs (not JSON, batches, cross-site multipart) get a GraphQL error body with
+    `extensions.code` (`web.transport_errors`), not Strawberry's plain text."""
 
     def __init__(self, policy: Policy, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -64,6 +70,44 @@ class EspaceGraphQL(GraphQL[Context, None]):
             **kwargs,
         )
         self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = error_response(error.reason, error.status_code)
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Refuses a multipart request without a preflight-forcing header (it could come
+        from a form on another site, see `web.transport_errors`)."""
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data" and not has_preflight_header(request.headers):
+            raise HTTPException(
+                400,
+                "Multipart requests must carry an Apollo-Require-Preflight (or "
+                "X-Apollo-Operation-Name) header.",
+            )
+        data = await super().parse_http_body(request)
+        name = getattr(data, "operation_name", None)
+        if name is not None and (not isinstance(name, str) or unstorable_character(name)):
+            raise HTTPException(400, "The operationName must be a string naming an operation.")
+        return data
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a batch, refused later); anything else, including bytes that
+        are not UTF-8 or a bare number, is a 400 with a GraphQL error body, not a 500."""
+        try:
+            parsed = self.decode_json(data)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Any:
         assert isinstance(request, Request)

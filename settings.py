@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
 VAR_DIR = PROJECT_DIR / "var"
@@ -62,6 +63,16 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     cors_origins: list[str] = []
     metrics_enabled: bool = False
+    # `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; without a token it only
+    # answers clients on the loopback interface.
+    metrics_token: str | None = None
+    # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For, X-Forwarded-Proto and
+    # X-Request-ID are believed. Empty: the peer's own address is the client address.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # argon2 hashes and verifications running at once per process (~64 MiB each), and how
+    # long a request waits for one of them before answering RATE_LIMITED (retry in 1 s).
+    password_hash_concurrency: int = 2
+    password_slot_wait_seconds: float = 5.0
     session_lifetime_hours: int = 24 * 14
     session_idle_minutes: int = 60 * 24
     log_level: str = "INFO"
@@ -74,6 +85,27 @@ class Settings(BaseSettings):
     # Mails a customer's action sends to an address other than their own, per recipient
     # and hour (cancellation and postponement notices, invitations, e-mail change links).
     mails_to_others_per_recipient_per_hour: int = 5
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
+
+    @field_validator("password_hash_concurrency")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("PASSWORD_HASH_CONCURRENCY must be at least 1")
+        return value
 
     @model_validator(mode="after")
     def _secret_key_required_in_prod(self) -> Settings:

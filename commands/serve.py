@@ -14,6 +14,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
+        "--trusted-proxies",
+        "--forwarded-allow-ips",
+        dest="trusted_proxies",
+        default=None,
+        metavar="IPS",
+        help="comma-separated IPs or CIDRs of the proxies whose X-Forwarded-For and "
+        "X-Request-ID are believed (default: TRUSTED_PROXIES, else none)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="migrate the database and load the demo data first (idempotent)",
@@ -22,7 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
+
+    if args.trusted_proxies is not None:  # the workers read it from the environment
+        os.environ["TRUSTED_PROXIES"] = args.trusted_proxies
 
     if args.demo:
         from commands.database import load_demo, migrate_database
@@ -31,6 +45,8 @@ def serve(args: argparse.Namespace) -> int:
         load_demo()
     from settings import get_settings
     from web.logs import configure_logging
+
+    get_settings.cache_clear()
 
     configure_logging(get_settings().log_level)  # JSON lines from uvicorn's supervisor too
     uvicorn.run(
@@ -41,5 +57,8 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,  # keep our JSON logging; each worker sets it up in app_factory
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # Forwarded headers are the app's business (`web.proxies`, TRUSTED_PROXIES): uvicorn
+        # would otherwise believe any X-Forwarded-For coming from 127.0.0.1.
+        proxy_headers=False,
     )
     return 0

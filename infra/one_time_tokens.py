@@ -35,6 +35,17 @@ async def issue_token(account: Account, purpose: TokenPurpose, *, email: str | N
     return token
 
 
+async def token_is_usable(token: str, purposes: tuple[TokenPurpose, ...]) -> bool:
+    """Whether the token exists, unused and unexpired, without using it (a cheap check
+    before costly work; `claim_token` still decides)."""
+    return await OneTimeToken.filter(
+        token_hash=hash_token(token),
+        purpose__in=[p.value for p in purposes],
+        used_at=None,
+        expires_at__gt=datetime.now(UTC),
+    ).exists()
+
+
 async def claim_token(token: str, purposes: tuple[TokenPurpose, ...]) -> OneTimeToken | None:
     """Use a token once: returns its row (with its account), or None if unknown, used or
     expired.

@@ -16,6 +16,7 @@ from schema import access, accounts, catalog, documents, enrollments
 from schema.error_reasons import ERROR_TYPES
 from schema.errors import ErrorCodes
 from schema.formats import SCALAR_FORMATS
+from schema.input_checks import InputChecks
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -69,7 +70,7 @@ def build_schema(
     return EspaceSchema(
         query=query,
         mutation=_merged("Mutation"),
-        extensions=[ErrorCodes, *extensions],
+        extensions=[ErrorCodes, InputChecks, *extensions],
         types=ERROR_TYPES,
         config=StrawberryConfig(scalar_map={**SCALAR_MAP, **SCALAR_FORMATS}),
         execution_context_class=None if standard_execution else EspaceExecutor,

@@ -31,9 +31,11 @@ class Context:
 
     @property
     def client_address(self) -> str:
+        """The client's address: the peer's, or the one a trusted proxy forwarded
+        (`web.proxies`), cut to what the columns keep."""
         if self.request is None or self.request.client is None:
             return ""
-        return self.request.client.host
+        return self.request.client.host[:64]
 
     def require_viewer(self) -> Viewer:
         if self.viewer is None:

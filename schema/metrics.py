@@ -4,27 +4,28 @@
 - `espace_graphql_errors_total{code}`: errors by contract code
 - `espace_authorization_denials_total{code}`: `FORBIDDEN` and `UNAUTHENTICATED` answers
 
-Operation names are chosen by clients: only the first `MAX_OPERATION_NAMES` distinct ones
-become labels, later ones count as `other`, so a client cannot blow up the label set. They are
-served at `GET /metrics` by `web/metrics.py`.
+The `operation` label is the operation's first root field (`courses`, `logIn`): a name the
+schema knows, never a client-chosen `operationName`, so the label set is bounded by the
+schema; anything else (introspection, a document that did not parse) counts as `other`.
+They are served at `GET /metrics` by `web/metrics.py`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import FieldNode, OperationDefinitionNode
 from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
 from schema.errors import error_code
 
-MAX_OPERATION_NAMES = 200
 DENIAL_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+OTHER = "other"
 
 OPERATIONS = Counter(
     "espace_graphql_operations", "GraphQL operations served, by operation name", ["operation"]
@@ -41,18 +42,24 @@ DENIALS = Counter(
     ["code"],
 )
 
-_seen_names: set[str] = set()
 
-
-def operation_label(name: str | None) -> str:
-    if not name:
-        return "anonymous"
-    if name in _seen_names:
-        return name
-    if not _NAME.fullmatch(name) or len(_seen_names) >= MAX_OPERATION_NAMES:
-        return "other"
-    _seen_names.add(name)
-    return name
+def operation_label(context: ExecutionContext) -> str:
+    """The name of the executed operation's first root field, when the schema has it."""
+    document = context.graphql_document
+    if document is None:
+        return OTHER
+    name = context.operation_name
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if name and (definition.name is None or definition.name.value != name):
+            continue
+        root = context.schema._schema.get_root_type(definition.operation)
+        for selection in definition.selection_set.selections:
+            if isinstance(selection, FieldNode) and root and selection.name.value in root.fields:
+                return selection.name.value
+        return OTHER
+    return OTHER
 
 
 class GraphQLMetrics(SchemaExtension):
@@ -62,7 +69,7 @@ class GraphQLMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        label = operation_label(context.operation_name)
+        label = operation_label(context)
         OPERATIONS.labels(label).inc()
         LATENCY.labels(label).observe(time.perf_counter() - started)
         result = context.result

@@ -426,7 +426,7 @@ async def request_admin_access(
         )
     if siret is not None:
         number = "".join(siret.split())
-        if len(number) != 14 or not number.isdigit():
+        if len(number) != 14 or not (number.isascii() and number.isdigit()):
             raise BadUserInput(
                 "A SIRET number has 14 digits.", field="siret", reason=Reason.INVALID_SIRET
             )

@@ -13,7 +13,6 @@ change. Until then the account works but its history by e-mail is empty (the pol
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,7 +21,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from infra.mail_outbox import queue_mail
-from infra.one_time_tokens import claim_token, consume_token, issue_token, revoke_tokens
+from infra.one_time_tokens import (
+    claim_token,
+    consume_token,
+    issue_token,
+    revoke_tokens,
+    token_is_usable,
+)
 from models.access import AdminAccessRequest
 from models.accounts import Account
 from models.companies import Company, Establishment
@@ -32,13 +37,21 @@ from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.admins import first_registrant_admin_on_verification
 from services.emails import normalize_email
-from services.errors import N_, BadUserInput, Conflict, FieldChecks, Reason, Unauthenticated
+from services.errors import (
+    N_,
+    BadUserInput,
+    Conflict,
+    FieldChecks,
+    RateLimited,
+    Reason,
+    Unauthenticated,
+)
 from services.login_sessions import end_other_sessions, end_session, start_session
 from services.passwords import (
     check_password_rules,
-    hash_password,
+    hash_password_async,
     needs_rehash,
-    verify_password_or_waste_time,
+    verify_password_async,
 )
 from services.rate_limits import (
     PASSWORD_FAILURES_PER_ACCOUNT,
@@ -50,6 +63,7 @@ from services.rate_limits import (
     SIGN_UPS_PER_ADDRESS,
     Limit,
 )
+from services.text import clean_name, column_length
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
@@ -193,18 +207,14 @@ async def ensure_account(
 
 
 async def _hash(password: str) -> str:
-    """argon2 takes tens of milliseconds: keep it off the event loop."""
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def _verify(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password_or_waste_time, password_hash, password)
+    """argon2 takes tens of milliseconds: off the event loop, within the process's slots."""
+    return await hash_password_async(password)
 
 
 def valid_siret(siret: str) -> bool:
-    """14 digits passing the Luhn check (La Poste's establishments use a digit sum
-    divisible by 5 instead, as INSEE does)."""
-    if len(siret) != 14 or not siret.isdigit():
+    """14 ASCII digits (not fullwidth or Arabic-Indic ones) passing the Luhn check (La
+    Poste's establishments use a digit sum divisible by 5 instead, as INSEE does)."""
+    if len(siret) != 14 or not (siret.isascii() and siret.isdigit()):
         return False
     if siret.startswith("356000000"):
         return sum(int(d) for d in siret) % 5 == 0
@@ -220,17 +230,7 @@ def valid_siret(siret: str) -> bool:
 
 
 def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200) -> str:
-    name = " ".join((value or "").split())
-    if required and not name:
-        raise BadUserInput("This field is required.", field=field, reason=Reason.REQUIRED)
-    if len(name) > max_length:
-        raise BadUserInput(
-            "At most {maxLength} characters.",
-            field=field,
-            maxLength=max_length,
-            reason=Reason.TOO_LONG,
-        )
-    return name
+    return clean_name(value, field, required=required, max_length=max_length)
 
 
 def _check_company_choice(kind: AccountKind, company: CompanyDetails | None) -> None:
@@ -271,16 +271,29 @@ async def _register_establishment(
 ) -> Establishment:
     """A SIRET new to us: create its company and establishment, registered by the account
     signing up (its first registrant, who may book for it: rule 9)."""
-    company_name = _clean_name(details.company_name, "company.companyName", required=True)
+    company_name = _clean_name(
+        details.company_name,
+        "company.companyName",
+        required=True,
+        max_length=column_length(Company, "name"),
+    )
     establishment_name = _clean_name(
-        details.establishment_name, "company.establishmentName", required=False
+        details.establishment_name,
+        "company.establishmentName",
+        required=False,
+        max_length=column_length(Establishment, "name"),
     )
     company = await Company.create(name=company_name)
     return await Establishment.create(
         company=company,
         siret=siret,
         name=establishment_name or company_name,
-        city=_clean_name(details.city, "company.city", required=False, max_length=100),
+        city=_clean_name(
+            details.city,
+            "company.city",
+            required=False,
+            max_length=column_length(Establishment, "city"),
+        ),
         registered_by=registrant,
     )
 
@@ -337,7 +350,9 @@ async def sign_up(
     with checks.field():
         check_password_rules(password)
     with checks.field():
-        name = _clean_name(full_name, "fullName", required=True)
+        name = _clean_name(
+            full_name, "fullName", required=True, max_length=column_length(Account, "full_name")
+        )
     with checks.field():
         _check_company_choice(kind, company)
     checks.done()
@@ -402,19 +417,22 @@ async def log_in(email: str, password: str, *, client_address: str = "") -> Sign
     """Check the e-mail and password and open a session.
 
     Unknown e-mail, account without a password and wrong password all answer the same
-    UNAUTHENTICATED after the same work. The 6th wrong password of an account within the
-    window, or too many from one address, answer RATE_LIMITED.
+    UNAUTHENTICATED after the same work (one argon2 verification, against a dummy hash when
+    there is no real one). The attempt is reserved on the account's allowance before the
+    verification, so the 6th attempt within the window answers RATE_LIMITED unverified, even
+    when all six arrive at once. Past the per-address allowance, wrong passwords answer
+    RATE_LIMITED too, while a right one still signs in (the owner behind a shared address
+    is not locked out by someone else's guesses).
     """
     address = normalize_email(email)
-    counters = (
-        (PASSWORD_FAILURES_PER_ACCOUNT, address),
-        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
-    )
-    await rate_limits.check(*counters)
+    address_blocked = await rate_limits.exhausted(PASSWORD_FAILURES_PER_ADDRESS, client_address)
+    await rate_limits.reserve(PASSWORD_FAILURES_PER_ACCOUNT, address)
     account = await Account.get_or_none(email=address)
     password_hash = account.password_hash if account is not None else None
-    if account is None or not await _verify(password_hash, password):
-        await rate_limits.record_failure(*counters)
+    # Always verify, even without an account: the same work on both paths (no oracle).
+    verified = await verify_password_async(password_hash, password)
+    if account is None or not verified:
+        await rate_limits.record_failure((PASSWORD_FAILURES_PER_ADDRESS, client_address))
         await audit.record(
             "account.login_failed",
             actor_email=address,
@@ -422,11 +440,16 @@ async def log_in(email: str, password: str, *, client_address: str = "") -> Sign
             target_id=account.id if account is not None else None,
             client_address=client_address,
         )
+        if address_blocked:
+            raise RateLimited(
+                await rate_limits.retry_after(PASSWORD_FAILURES_PER_ADDRESS, client_address),
+                limit=PASSWORD_FAILURES_PER_ADDRESS.name,
+            )
         raise Unauthenticated(WRONG_CREDENTIALS, reason=Reason.WRONG_CREDENTIALS)
     if password_hash and needs_rehash(password_hash):
         account.password_hash = await _hash(password)
         await account.save(update_fields=["password_hash", "updated_at"])
-    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, address)
+    await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, address)  # the owner is back
     token = await start_session(account, client_address)
     return SignedIn(account, token)
 
@@ -439,24 +462,29 @@ async def log_out(token: str | None) -> bool:
 
 
 async def _check_current_password(account: Account, password: str, client_address: str) -> None:
-    """For changes that need the current password: wrong answers count like login failures."""
-    counters = (
-        (PASSWORD_FAILURES_PER_ACCOUNT, account.email),
-        (PASSWORD_FAILURES_PER_ADDRESS, client_address),
+    """For changes that need the current password: each check is reserved on the account's
+    allowance before verifying, like a log-in; a right password forgives earlier ones."""
+    address_blocked = await rate_limits.exhausted(PASSWORD_FAILURES_PER_ADDRESS, client_address)
+    await rate_limits.reserve(PASSWORD_FAILURES_PER_ACCOUNT, account.email)
+    if await verify_password_async(account.password_hash, password):
+        await rate_limits.clear(PASSWORD_FAILURES_PER_ACCOUNT, account.email)
+        return
+    await rate_limits.record_failure((PASSWORD_FAILURES_PER_ADDRESS, client_address))
+    await audit.record(
+        "account.password_check_failed",
+        actor=account,
+        target_type="Account",
+        target_id=account.id,
+        client_address=client_address,
     )
-    await rate_limits.check(*counters)
-    if not await _verify(account.password_hash, password):
-        await rate_limits.record_failure(*counters)
-        await audit.record(
-            "account.password_check_failed",
-            actor=account,
-            target_type="Account",
-            target_id=account.id,
-            client_address=client_address,
+    if address_blocked:
+        raise RateLimited(
+            await rate_limits.retry_after(PASSWORD_FAILURES_PER_ADDRESS, client_address),
+            limit=PASSWORD_FAILURES_PER_ADDRESS.name,
         )
-        raise BadUserInput(
-            "The current password is wrong.", field="currentPassword", reason=Reason.WRONG_PASSWORD
-        )
+    raise BadUserInput(
+        "The current password is wrong.", field="currentPassword", reason=Reason.WRONG_PASSWORD
+    )
 
 
 # --- passwords (rule 3) -----------------------------------------------------------------
@@ -528,6 +556,8 @@ async def reset_password(token: str, new_password: str, *, client_address: str =
     there), so the account becomes verified."""
     await rate_limits.hit((RESETS_PER_ADDRESS, client_address))
     check_password_rules(new_password)  # before using the token: a weak password keeps it
+    if not await token_is_usable(token, PASSWORD_TOKENS):  # a forged link costs no argon2
+        raise _invalid_link()
     password_hash = await _hash(new_password)
     async with in_transaction():
         account = await consume_token(token, PASSWORD_TOKENS)

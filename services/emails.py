@@ -1,21 +1,32 @@
-"""E-mail addresses: one normal form, used for logins and for matching history (rule 4)."""
+"""E-mail addresses: one normal form, used for logins and for matching history (rule 4).
+
+Syntax is checked by `email-validator` (RFC 5321/5322 with the usual restrictions: no quoted
+local parts, no comments, no IP literals, no special-use domains); deliverability is proven
+by the mails we send, not by a DNS lookup here.
+"""
 
 from __future__ import annotations
 
-import re
+from email_validator import EmailNotValidError, validate_email
 
 from services.errors import BadUserInput, Reason
+from services.text import check_storable
 
-# Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by
-# the mails we send, not by a regex.
-_ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MAX_LENGTH = 254
 
 
 def normalize_email(value: str, field: str = "email") -> str:
-    """Trim and lower-case an address; BAD_USER_INPUT if it is not one."""
-    address = (value or "").strip().lower()
-    if len(address) > 254 or not _ADDRESS.match(address):
+    """Trim and lower-case an address; BAD_USER_INPUT naming `field` if it is not one."""
+    check_storable(value or "", field)
+    address = (value or "").strip()
+    if not address or len(address) > MAX_LENGTH:
         raise BadUserInput(
             "This is not a valid e-mail address.", field=field, reason=Reason.INVALID_EMAIL
         )
-    return address
+    try:
+        valid = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise BadUserInput(
+            "This is not a valid e-mail address.", field=field, reason=Reason.INVALID_EMAIL
+        ) from error
+    return valid.normalized.lower()

@@ -38,6 +38,7 @@ from services.admins import make_first_registrant_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, FieldChecks, NotFound, Reason
+from services.text import check_storable, clean_name, column_length
 
 VALIDATION_BUSINESS_HOURS = 24
 MAX_TRAINEES = 50
@@ -113,21 +114,13 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _text(value: str | None, field: str, *, required: bool, max_length: int = 200) -> str:
-    cleaned = " ".join((value or "").split())
-    if required and not cleaned:
-        raise BadUserInput("This field is required.", field=field, reason=Reason.REQUIRED)
-    if len(cleaned) > max_length:
-        raise BadUserInput(
-            "At most {maxLength} characters.",
-            field=field,
-            maxLength=max_length,
-            reason=Reason.TOO_LONG,
-        )
-    return cleaned
+def _name(value: str | None, field: str, *, required: bool, max_length: int) -> str:
+    """A person's name: see `services.text.clean_name` (lengths come from the columns)."""
+    return clean_name(value, field, required=required, max_length=max_length)
 
 
 def _message(value: str | None, field: str) -> str:
+    check_storable(value or "", field)
     cleaned = (value or "").strip()
     if len(cleaned) > MAX_TEXT:
         raise BadUserInput(
@@ -156,9 +149,19 @@ def _clean_trainees(trainees: Sequence[TraineeInput]) -> list[TraineeInput]:
         email = trainee.email.strip()
         first_name = last_name = address = ""
         with checks.field():
-            first_name = _text(trainee.first_name, f"{prefix}.firstName", required=True)
+            first_name = _name(
+                trainee.first_name,
+                f"{prefix}.firstName",
+                required=True,
+                max_length=column_length(Trainee, "first_name"),
+            )
         with checks.field():
-            last_name = _text(trainee.last_name, f"{prefix}.lastName", required=True)
+            last_name = _name(
+                trainee.last_name,
+                f"{prefix}.lastName",
+                required=True,
+                max_length=column_length(Trainee, "last_name"),
+            )
         with checks.field():
             address = normalize_email(email, field=f"{prefix}.email") if email else ""
         cleaned.append(TraineeInput(first_name=first_name, last_name=last_name, email=address))
@@ -399,8 +402,11 @@ async def enroll(
             else actor.account.email
         )
     with checks.field():
-        registrant_name = _text(
-            request.registrant_name or actor.account.full_name, "registrantName", required=False
+        registrant_name = _name(
+            request.registrant_name or actor.account.full_name,
+            "registrantName",
+            required=False,
+            max_length=column_length(Enrollment, "registrant_name"),
         )
     checks.done()
     establishment = None
@@ -463,7 +469,12 @@ async def record_offline_enrollment(
     with checks.field():
         registrant_email = normalize_email(request.registrant_email, field="registrantEmail")
     with checks.field():
-        registrant_name = _text(request.registrant_name, "registrantName", required=True)
+        registrant_name = _name(
+            request.registrant_name,
+            "registrantName",
+            required=True,
+            max_length=column_length(Enrollment, "registrant_name"),
+        )
     checks.done()
     establishment = None
     if request.establishment_id is not None:
@@ -624,7 +635,12 @@ async def record_invoice(
         amount = Decimal(amount)
     except InvalidOperation:
         raise BadUserInput("The amount is not a number.", field="amount") from None
-    if not amount.is_finite() or not Decimal(0) < pricing.money(amount) <= MAX_INVOICE_AMOUNT:
+    # Compared before rounding: rounding 1e400 to the cent overflows the decimal context.
+    if (
+        not amount.is_finite()
+        or not Decimal(0) < amount <= MAX_INVOICE_AMOUNT
+        or pricing.money(amount) <= 0
+    ):
         raise BadUserInput(
             "The amount must be between 0.01 and {max}.",
             field="amount",

@@ -72,6 +72,7 @@ class Reason(StrEnum):
     TOO_COMMON = "TOO_COMMON"
     OUT_OF_RANGE = "OUT_OF_RANGE"
     INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
     INVALID_SIRET = "INVALID_SIRET"
     INVALID_ID = "INVALID_ID"
     INVALID_CURSOR = "INVALID_CURSOR"
@@ -126,6 +127,9 @@ REASONS: dict[Reason, str] = {
     Reason.TOO_COMMON: "BAD_USER_INPUT: the password is one of the most common ones.",
     Reason.OUT_OF_RANGE: "BAD_USER_INPUT: a number (page size, amount, percentage) is "
     "outside its range.",
+    Reason.INVALID_CHARACTERS: "BAD_USER_INPUT: the text holds characters that cannot be "
+    "stored (NUL, lone surrogates) or, in a name, invisible, control or direction-changing "
+    "characters.",
     Reason.INVALID_EMAIL: "BAD_USER_INPUT: not an e-mail address.",
     Reason.INVALID_SIRET: "BAD_USER_INPUT: a SIRET number has 14 digits and a valid check digit.",
     Reason.INVALID_ID: "BAD_USER_INPUT: an ID is not one of ours (not numeric, out of range).",

@@ -116,20 +116,28 @@ def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, 
     return annotations, always
 
 
+MAX_ID = 2**31 - 1  # the largest id an integer column holds
+
+
 def encode_cursor(enrollment: EnrollmentRow) -> str:
     raw = f"{enrollment.booked_at.isoformat()}|{enrollment.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (booked_at, id) a cursor points after; BAD_USER_INPUT for anything we did not
+    issue, including ids no column can hold (a forged cursor of id 10**20 reached SQL)."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         moment, _, number = raw.partition("|")
-        return datetime.fromisoformat(moment), int(number)
+        booked_at, enrollment_id = datetime.fromisoformat(moment), int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadUserInput(
             "This cursor is not valid.", field="after", reason=Reason.INVALID_CURSOR
         ) from None
+    if booked_at.tzinfo is None or not 0 < enrollment_id <= MAX_ID:
+        raise BadUserInput("This cursor is not valid.", field="after", reason=Reason.INVALID_CURSOR)
+    return booked_at, enrollment_id
 
 
 def page_size(policy: Policy, viewer: Viewer | None, first: int | None) -> int:

@@ -6,6 +6,11 @@ is used, so a burst at the edge of a window cannot double the allowance.
 
 Each attempt counts once, whatever the shape of the request: three aliased `logIn` fields in
 one GraphQL document are three attempts, because every resolver calls this module.
+
+A password attempt is *reserved* (counted atomically, `reserve`) before the password is
+verified, never checked first and counted after: 200 wrong passwords sent at once for one
+account run at most 5 verifications, whichever workers take them. The storage makes the
+reservation atomic (a lock per key in memory, a Lua script in Redis).
 """
 
 from __future__ import annotations
@@ -33,8 +38,13 @@ class Limit:
     item: RateLimitItem
 
 
-# Wrong passwords (logIn, and the current password of changePassword/changeEmail).
+# Password attempts (logIn, and the current password of changePassword/changeEmail): each
+# attempt on an account is reserved before verifying and forgiven by a right password or a
+# reset link; past the allowance nothing is verified until the window moves on.
 PASSWORD_FAILURES_PER_ACCOUNT = Limit("password-failures-account", parse("5 per 15 minutes"))
+# Wrong passwords from one client address. Past it, wrong passwords from there answer
+# RATE_LIMITED, but a right one still signs in: behind a NAT or a proxy many owners share an
+# address, and the per-account allowance alone bounds the guesses on each account.
 PASSWORD_FAILURES_PER_ADDRESS = Limit("password-failures-address", parse("20 per 15 minutes"))
 # requestPasswordReset: each request counts, known address or not.
 RESET_REQUESTS_PER_ACCOUNT = Limit("reset-requests-account", parse("3 per hour"))
@@ -71,6 +81,16 @@ class RateLimiter:
         for limit, key in counters:
             if key and not await self.strategy.hit(limit.item, limit.name, key):
                 raise RateLimited(await self.retry_after(limit, key), limit=limit.name)
+
+    async def reserve(self, limit: Limit, key: str) -> None:
+        """Count one attempt now, atomically, or RATE_LIMITED (counting nothing) when the
+        allowance is spent: concurrent callers can never exceed it together."""
+        if key and not await self.strategy.hit(limit.item, limit.name, key):
+            raise RateLimited(await self.retry_after(limit, key), limit=limit.name)
+
+    async def exhausted(self, limit: Limit, key: str) -> bool:
+        """Whether the allowance is spent (counts nothing)."""
+        return bool(key) and not await self.strategy.test(limit.item, limit.name, key)
 
     async def try_hit(self, limit: Limit, key: str) -> bool:
         """Count one use if the allowance has room; False (and nothing counted) when not."""
@@ -115,6 +135,18 @@ async def check(*counters: tuple[Limit, str]) -> None:
 
 async def hit(*counters: tuple[Limit, str]) -> None:
     await get_limiter().hit(*counters)
+
+
+async def reserve(limit: Limit, key: str) -> None:
+    await get_limiter().reserve(limit, key)
+
+
+async def exhausted(limit: Limit, key: str) -> bool:
+    return await get_limiter().exhausted(limit, key)
+
+
+async def retry_after(limit: Limit, key: str) -> int:
+    return await get_limiter().retry_after(limit, key)
 
 
 async def try_hit(limit: Limit, key: str) -> bool:

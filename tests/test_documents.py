@@ -77,7 +77,7 @@ async def upload(
         "/graphql",
         data=multipart_fields(enrollment_id, kind),
         files={"0": (filename, data, "application/pdf")},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
     )
     return GraphQLResult(response)
 
@@ -333,7 +333,7 @@ async def test_an_upload_cut_off_midway_leaves_no_record_and_no_file(live_server
     writer.write(
         (
             "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\n"
+            f"Authorization: Bearer {token}\r\nApollo-Require-Preflight: true\r\n"
             f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
@@ -354,7 +354,7 @@ async def test_an_upload_cut_off_midway_leaves_no_record_and_no_file(live_server
             "/graphql",
             data=multipart_fields(enrollment.id, "PURCHASE_ORDER"),
             files={"0": ("po.pdf", whole, "application/pdf")},
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
         )
     assert response.json()["data"]["attachDocument"]["kind"] == "PURCHASE_ORDER"
     assert await Document.all().values_list("kind", flat=True) == ["PURCHASE_ORDER"]

@@ -272,6 +272,7 @@ async def test_the_offered_file_name_is_safe_whatever_was_uploaded(client, acme)
             headers={
                 "Authorization": f"Bearer {acme.tokens['sophie']}",
                 "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Apollo-Require-Preflight": "true",
             },
         )
     )

@@ -63,7 +63,10 @@ query History {
 @asynccontextmanager
 async def client_for(server: LiveServer, token: str | None = None) -> AsyncIterator[Any]:
     """A `gql` client session, checking our documents against the server's schema."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    # Uploads are multipart: they need a header forcing a CORS preflight, as browsers' do.
+    headers = {"Apollo-Require-Preflight": "true"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     transport = AIOHTTPTransport(url=server.graphql_url, headers=headers)
     async with Client(transport=transport, fetch_schema_from_transport=True) as session:
         yield session

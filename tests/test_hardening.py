@@ -196,6 +196,7 @@ async def test_a_multipart_upload_may_exceed_one_megabyte(client):
         "/graphql",
         data={"operations": operations, "map": "{}"},
         files={"pad": ("big.bin", b"x" * (MAX_BODY_BYTES + 1), "application/octet-stream")},
+        headers={"Apollo-Require-Preflight": "true"},
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"__typename": "Query"}}
@@ -217,7 +218,9 @@ async def test_batched_operations_are_refused(client):
         "/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}]
     )
     assert response.status_code == 400
-    assert "Batching is not enabled" in response.text
+    [error] = response.json()["errors"]
+    assert error["message"] == "Batching is not enabled"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -248,14 +251,35 @@ async def test_an_expected_error_keeps_its_code_and_message(client):
     assert result.error_at("course")["extensions"]["requestId"]
 
 
-async def test_a_client_request_id_is_kept_and_echoed(client):
+async def test_a_request_id_from_a_trusted_proxy_is_kept_and_echoed(policy):
+    from server import create_app
+
+    settings = get_settings().model_copy(update={"trusted_proxies": ["203.0.113.0/24"]})
+    app = create_app(settings, policy, manage_database=False)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as proxy:
+        response = await proxy.post(
+            "/graphql",
+            json={"query": '{ course(id: "999999") { code } }'},
+            headers={"X-Request-ID": "front-1234abcd"},
+        )
+    assert response.headers["x-request-id"] == "front-1234abcd"
+    assert response.json()["errors"][0]["extensions"]["requestId"] == "front-1234abcd"
+
+
+async def test_a_request_id_from_anyone_else_is_replaced(client):
+    """No trusted proxy configured (the default): a client cannot choose the id its request
+    is logged under."""
     response = await client.post(
         "/graphql",
         json={"query": '{ course(id: "999999") { code } }'},
         headers={"X-Request-ID": "front-1234abcd"},
     )
-    assert response.headers["x-request-id"] == "front-1234abcd"
-    assert response.json()["errors"][0]["extensions"]["requestId"] == "front-1234abcd"
+    assert response.headers["x-request-id"] != "front-1234abcd"
+    assert (
+        response.json()["errors"][0]["extensions"]["requestId"]
+        == (response.headers["x-request-id"])
+    )
 
 
 async def test_a_malformed_request_id_is_replaced(client):

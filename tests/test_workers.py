@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from models.access import Access
+from models.audit import AuditEntry
 from models.enums import AccessRole
 from tests import factories
 from tests.conftest import IS_POSTGRES
@@ -106,6 +107,25 @@ async def test_the_password_limit_holds_across_workers(tmp_dir, empty_redis):
         assert codes[:5] == ["UNAUTHENTICATED"] * 5
         assert set(codes[5:]) == {"RATE_LIMITED"}
         assert proven, "every attempt went to the same worker"
+
+
+async def test_a_burst_of_wrong_passwords_on_two_workers_verifies_at_most_the_allowance(
+    tmp_dir, empty_redis
+):
+    """40 wrong passwords for one account sent at once to two workers: each attempt is
+    reserved in Redis before argon2 runs, so exactly 5 are verified (one audit line each)
+    and 35 are RATE_LIMITED (all 40 used to be verified)."""
+    ines = await factories.account("ines@example.com")
+    # Waiting for argon2 may take seconds on a loaded machine: let it, to count exactly.
+    patient = {"PASSWORD_SLOT_WAIT_SECONDS": "300"}
+    with live_server(tmp_dir, workers=2, REDIS_URL=empty_redis, **patient) as server:
+        responses = await asyncio.gather(
+            *(post(server, LOG_IN, {"e": ines.email, "p": f"wrong {i}"}) for i in range(40))
+        )
+        codes = Counter(code(response) for response in responses)
+        assert codes == {"UNAUTHENTICATED": 5, "RATE_LIMITED": 35}
+        assert await AuditEntry.filter(action="account.login_failed").count() == 5
+        assert len(set(await workers_of(server, responses))) == 2, "one worker took them all"
 
 
 async def test_two_admins_removing_each_other_on_two_workers_leave_one_admin(tmp_dir, empty_redis):

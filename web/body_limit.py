@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.documents import MAX_UPLOAD_BYTES as MAX_DOCUMENT_BYTES
+from web.transport_errors import error_response
 
 MAX_BODY_BYTES = 1024 * 1024
 MULTIPART_MARGIN_BYTES = 1024 * 1024
@@ -36,8 +37,8 @@ def body_limit(scope: Scope) -> int:
 
 
 def too_large(limit: int) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": f"Request body larger than {limit} bytes."}]}, status_code=413
+    return error_response(
+        f"Request body larger than {limit} bytes.", 413, "BAD_USER_INPUT", limit=limit
     )
 
 

@@ -4,11 +4,15 @@
 - `espace_outbox_backlog`: mails queued and not yet sent (counted at scrape time)
 
 With several workers, set `PROMETHEUS_MULTIPROC_DIR` so every worker's counts are summed.
+
+The endpoint wants `Authorization: Bearer <METRICS_TOKEN>`; without a token configured it
+answers only clients on the loopback interface (a scraper on the same host).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable
 
 from prometheus_client import (
@@ -24,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from infra.mail_sender import pending_count
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 class _Backlog(Collector):
@@ -44,8 +50,25 @@ def _process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
+def allowed(request: Request, token: str | None) -> bool:
+    """The scraper shows the token, or (no token configured) connects from this host."""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(
+            given.strip().encode(), token.encode()
+        )
+    return request.client is not None and request.client.host in LOOPBACK
+
+
 async def metrics_endpoint(request: Request) -> Response:
     """The Prometheus text exposition of this process (or of all workers, see above)."""
+    if not allowed(request, request.app.state.settings.metrics_token):
+        return Response(
+            "Metrics need the METRICS_TOKEN bearer token.\n",
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+            media_type="text/plain",
+        )
     backlog = CollectorRegistry(auto_describe=False)
     backlog.register(_Backlog(await pending_count()))
     body = generate_latest(_process_registry()) + generate_latest(backlog)

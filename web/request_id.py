@@ -1,8 +1,10 @@
 """Every request gets an id: in `request.state.request_id` (copied into the GraphQL context and
 error extensions), in the `X-Request-ID` response header, and on each log line it causes.
 
-A well-formed `X-Request-ID` from a trusted proxy is kept, so one id follows the request
-across services; anything else is replaced by a fresh one. One access log line per request.
+A well-formed `X-Request-ID` from a trusted proxy (`TRUSTED_PROXIES`, see `web.proxies`) is
+kept, so one id follows the request across services; from anyone else, or malformed, it is
+replaced by a fresh one (a client must not choose the id its requests are logged under).
+One access log line per request.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.logs import current_request_id
+from web.proxies import is_trusted_peer
 
 logger = logging.getLogger("espace.access")
 
@@ -23,7 +27,10 @@ HEADER = "x-request-id"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-def incoming_request_id(scope: Scope) -> str:
+def incoming_request_id(scope: Scope, trusted_proxies: Sequence[str] = ()) -> str:
+    """The proxy's id when the peer is a trusted proxy and the id is well formed, else new."""
+    if not is_trusted_peer(scope, trusted_proxies):
+        return uuid.uuid4().hex
     for name, value in scope.get("headers", ()):
         if name == HEADER.encode():
             candidate = value.decode("latin-1")
@@ -35,14 +42,15 @@ def incoming_request_id(scope: Scope) -> str:
 class RequestIdMiddleware:
     """Assigns the request id, echoes it, and logs the request when it is answered."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted_proxies: Sequence[str] = ()) -> None:
         self.app = app
+        self.trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope)
+        request_id = incoming_request_id(scope, self.trusted_proxies)
         scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()

@@ -45,7 +45,9 @@ def check_storable(value: str, field: str) -> None:
     problem = unstorable_character(value)
     if problem:
         raise BadUserInput(
-            "This field {problem}.", field=field, problem=problem, reason=Reason.INVALID_CHARACTERS
+            "This field holds a character that cannot be stored (a NUL or a lone surrogate).",
+            field=field,
+            reason=Reason.INVALID_CHARACTERS,
         )
 
 

@@ -25,3 +25,6 @@ RequestStatus = strawberry.enum(
 DiscountSource = strawberry.enum(
     enums.DiscountSource, description="Where the discount of a displayed price comes from."
 )
+SessionStatus = strawberry.enum(
+    enums.SessionStatus, description="Whether a course session takes bookings."
+)

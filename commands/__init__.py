@@ -11,6 +11,7 @@ from commands import (
     accounts,
     bench,
     database,
+    doctor,
     documents,
     enrollments,
     mail,
@@ -32,6 +33,7 @@ MODULES = [
     policy,
     pricing,
     enrollments,
+    doctor,
     bench,
 ]
 

@@ -618,3 +618,349 @@ async def seat_mismatches() -> list[SeatMismatch]:
                 )
             )
     return found
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+COURSE_COLUMNS = ("course_code", "course_title", "list_price", "duration_days")
+OPTIONAL_COLUMNS = ("summary", "starts_on", "ends_on", "city", "capacity")
+# The input field each column feeds, to turn a BAD_USER_INPUT into the column at fault.
+FIELD_COLUMNS = {
+    "code": "course_code",
+    "title": "course_title",
+    "listPrice": "list_price",
+    "durationDays": "duration_days",
+    "summary": "summary",
+    "city": "city",
+    "capacity": "capacity",
+    "endsOn": "ends_on",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A bad value of the file: where (line of the file, column name) and why."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """One checked row: a course, and a session of it when `starts_on` is given."""
+
+    line: int
+    code: str
+    title: str
+    summary: str | None
+    list_price: Decimal
+    duration_days: Decimal
+    starts_on: date | None
+    ends_on: date | None
+    city: str
+    capacity: int
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do (`dry_run`), or why it wrote nothing (`errors`)."""
+
+    dry_run: bool
+    changes: list[str]
+    errors: list[RowError]
+    courses_created: int = 0
+    courses_updated: int = 0
+    sessions_created: int = 0
+    sessions_updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.courses_created} course(s) created, {self.courses_updated} updated; "
+            f"{self.sessions_created} session(s) created, {self.sessions_updated} updated; "
+            f"{self.unchanged} unchanged."
+        )
+
+
+def _parse_date(value: str) -> date:
+    text = value.strip()
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadUserInput("Not a date (YYYY-MM-DD or DD/MM/YYYY).") from None
+
+
+def _parse_int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise BadUserInput("Not a whole number.") from None
+
+
+def _check_row(line: int, raw: dict[str, str]) -> CatalogRow:
+    """A row checked with the same rules as the GraphQL mutations; BadUserInput carries the
+    column in `extensions["column"]`."""
+
+    def cell(column: str) -> str:
+        return (raw.get(column) or "").strip()
+
+    column = "course_code"
+    try:
+        code = clean_code(cell("course_code"))
+        column = "course_title"
+        title = clean_text(cell("course_title"), "title")
+        column = "list_price"
+        price = clean_price(cell("list_price") or "missing")
+        column = "duration_days"
+        days = clean_days(cell("duration_days") or "missing")
+        column = "summary"
+        summary = (
+            clean_text(cell("summary"), "summary", max_length=MAX_SUMMARY, required=False)
+            if "summary" in raw
+            else None
+        )
+        starts_on = ends_on = None
+        city, capacity = "", 0
+        if cell("starts_on"):
+            column = "starts_on"
+            starts_on = _parse_date(cell("starts_on"))
+            column = "ends_on"
+            if cell("ends_on"):
+                ends_on = _parse_date(cell("ends_on"))
+            else:
+                whole = int(days.to_integral_value(rounding="ROUND_CEILING"))
+                ends_on = starts_on + timedelta(days=max(whole, 1) - 1)
+            check_dates(starts_on, ends_on)
+            column = "city"
+            city = clean_text(cell("city"), "city", max_length=100)
+            column = "capacity"
+            if not cell("capacity"):
+                raise BadUserInput("This field is required.")
+            capacity = clean_capacity(_parse_int(cell("capacity")))
+        else:
+            for other in ("ends_on", "city", "capacity"):
+                if cell(other):
+                    column = other
+                    raise BadUserInput("A session needs its starts_on date.")
+    except BadUserInput as error:
+        error.extensions["column"] = column
+        raise
+    return CatalogRow(line, code, title, summary, price, days, starts_on, ends_on, city, capacity)
+
+
+def parse_catalog_csv(text: str) -> tuple[list[CatalogRow], list[RowError]]:
+    """Rows of a catalog file (header line first; ',' or ';' separated), and every bad
+    value found, with its line and column. Rows are checked against each other too: a course
+    described differently on two rows, or the same session twice, is an error."""
+    import csv
+    import io
+
+    text = text.removeprefix("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [name.strip() for name in next(reader, [])]
+    errors: list[RowError] = []
+    for name in COURSE_COLUMNS:
+        if name not in header:
+            errors.append(RowError(1, name, "This column is missing from the header line."))
+    for name in header:
+        if name not in COURSE_COLUMNS + OPTIONAL_COLUMNS:
+            errors.append(
+                RowError(
+                    1,
+                    name or "(empty)",
+                    "Unknown column; expected "
+                    + ", ".join(COURSE_COLUMNS + OPTIONAL_COLUMNS)
+                    + ".",
+                )
+            )
+    if errors:
+        return [], errors
+    rows: list[CatalogRow] = []
+    courses: dict[str, CatalogRow] = {}
+    sessions: dict[tuple[str, date, str], int] = {}
+    line = 1
+    for record in reader:
+        start_line, line = line + 1, reader.line_num
+        if not any(value.strip() for value in record):
+            continue  # blank line
+        if len(record) > len(header):
+            errors.append(RowError(start_line, "-", "More cells than columns in the header."))
+            continue
+        raw = dict(zip(header, record, strict=False))
+        try:
+            row = _check_row(start_line, raw)
+        except BadUserInput as error:
+            errors.append(RowError(start_line, error.extensions["column"], error.message))
+            continue
+        known = courses.setdefault(row.code, row)
+        for name, column in (
+            ("title", "course_title"),
+            ("list_price", "list_price"),
+            ("duration_days", "duration_days"),
+        ):
+            if getattr(known, name) != getattr(row, name):
+                errors.append(
+                    RowError(
+                        row.line,
+                        column,
+                        f"Course {row.code} is described differently on line {known.line}.",
+                    )
+                )
+        if row.starts_on is not None:
+            key = (row.code, row.starts_on, row.city.casefold())
+            if key in sessions:
+                errors.append(
+                    RowError(row.line, "starts_on", f"Same session as line {sessions[key]}.")
+                )
+            sessions.setdefault(key, row.line)
+        rows.append(row)
+    return rows, errors
+
+
+async def _apply_rows(rows: list[CatalogRow], report: ImportReport, *, write: bool) -> None:
+    """Compare the rows with the database and (when `write`) change it. Errors the database
+    reveals (capacity below seats booked, a cancelled session) go to `report.errors`."""
+    done_courses: set[str] = set()
+    courses = {c.code: c for c in await Course.filter(code__in=[r.code for r in rows])}
+    for row in rows:
+        course = courses.get(row.code)
+        if row.code not in done_courses:
+            done_courses.add(row.code)
+            values: dict[str, Any] = {
+                "title": row.title,
+                "list_price": row.list_price,
+                "duration_days": row.duration_days,
+            }
+            if row.summary is not None:
+                values["summary"] = row.summary
+            if course is None:
+                report.courses_created += 1
+                report.changes.append(f"line {row.line}: create course {row.code} ({row.title})")
+                if write:
+                    course = await Course.create(code=row.code, **values)
+                    courses[row.code] = course
+            else:
+                diff = {k: v for k, v in values.items() if getattr(course, k) != v}
+                if diff:
+                    report.courses_updated += 1
+                    report.changes.append(
+                        f"line {row.line}: update course {row.code}: "
+                        + ", ".join(f"{k} {getattr(course, k)} -> {v}" for k, v in diff.items())
+                    )
+                    if write:
+                        await Course.filter(id=course.id).update(**diff)
+                else:
+                    report.unchanged += 1
+        if row.starts_on is None:
+            continue
+        label = f"session {row.code} {row.starts_on.isoformat()} {row.city}"
+        session = None
+        if course is not None:
+            session = (
+                await CourseSession.filter(course_id=course.id, starts_on=row.starts_on)
+                .filter(city__iexact=row.city)
+                .first()
+            )
+        if session is None:
+            report.sessions_created += 1
+            report.changes.append(
+                f"line {row.line}: create {label} ({row.ends_on}, {row.capacity} seats)"
+            )
+            if write:
+                await CourseSession.create(
+                    course=course,
+                    starts_on=row.starts_on,
+                    ends_on=row.ends_on,
+                    city=row.city,
+                    capacity=row.capacity,
+                )
+            continue
+        diff = {}
+        if session.ends_on != row.ends_on:
+            diff["ends_on"] = row.ends_on
+        if session.capacity != row.capacity:
+            diff["capacity"] = row.capacity
+        if not diff:
+            report.unchanged += 1
+            continue
+        if session.status == SessionStatus.CANCELLED.value:
+            report.errors.append(
+                RowError(row.line, "starts_on", "This session is cancelled: it cannot change.")
+            )
+            continue
+        if row.capacity < session.seats_booked:
+            report.errors.append(
+                RowError(
+                    row.line,
+                    "capacity",
+                    f"{session.seats_booked} seat(s) are booked on this session: the "
+                    "capacity cannot be lower.",
+                )
+            )
+            continue
+        report.sessions_updated += 1
+        report.changes.append(
+            f"line {row.line}: update {label}: "
+            + ", ".join(f"{k} {getattr(session, k)} -> {v}" for k, v in diff.items())
+        )
+        if write:
+            if "capacity" in diff and not await set_capacity(session.id, row.capacity):
+                report.errors.append(
+                    RowError(row.line, "capacity", "Seats were booked meanwhile: try again.")
+                )
+                continue
+            await CourseSession.filter(id=session.id).update(**diff)
+
+
+class _Rollback(Exception):
+    """Raised inside the import's transaction to undo it when the database revealed errors."""
+
+
+async def import_catalog(
+    text: str, *, dry_run: bool = False, source: str = "", now: datetime | None = None
+) -> ImportReport:
+    """Import a catalog file: courses matched by code, sessions by course code, start date
+    and city (case-insensitive), so importing the same file twice changes nothing.
+
+    All or nothing: any bad row (line, column, reason) and nothing is written; the changes
+    run in one transaction, audited as one entry. `dry_run` reports what would change."""
+    now = now or datetime.now(UTC)
+    rows, errors = parse_catalog_csv(text)
+    report = ImportReport(dry_run=dry_run, changes=[], errors=errors)
+    if errors:
+        return report
+    if dry_run:
+        await _apply_rows(rows, report, write=False)
+        return report
+    try:
+        async with in_transaction():
+            await _apply_rows(rows, report, write=True)
+            if report.errors:
+                raise _Rollback
+            if report.changes:
+                await audit.record(
+                    "catalog.imported",
+                    actor_email="espace catalog import",
+                    target_type="Catalog",
+                    after={
+                        "source": source,
+                        "at": now.isoformat(),
+                        "summary": report.summary,
+                        "changes": report.changes[:200],
+                    },
+                )
+    except _Rollback:
+        pass
+    if report.errors:  # nothing was written: say so in the numbers too
+        report = ImportReport(dry_run=dry_run, changes=[], errors=report.errors)
+    return report

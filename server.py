@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`.
+"""The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`; in
+development also the pages of the mailed links (`web/link_pages.py`).
 
 `create_app()` is the factory; `app` is the ASGI application uvicorn serves.
 `python server.py` serves it on 127.0.0.1:8000.
@@ -29,9 +30,12 @@ from schema.context import Context, build_context
 from schema.downloads import download_document
 from schema.limits import operation_limits
 from schema.performance import ParsedOnce, ValidatedOnce
+from services import mail_sender
+from services.mail import watching_queued_mail
 from services.mail_sender import background_sender
 from settings import Settings, get_settings
 from web import json_encoding
+from web.link_pages import link_page_routes
 from web.logs import configure_logging
 from web.metrics import GraphQLMetrics, metrics_endpoint
 from web.process import tune_for_serving
@@ -77,18 +81,24 @@ class EspaceGraphQL(GraphQL):
         here keep it longer): graphql-core's executor sits in a reference cycle that holds
         the context, so without this everything they loaded (8,000 documents on an export)
         waited for the garbage collector's next full pass, which then took tens of
-        milliseconds during which no request of the process moved (issue 8)."""
-        try:
-            return await super().execute_operation(
-                request=request,
-                request_adapter=request_adapter,
-                request_data=request_data,
-                context=context,
-                root_value=root_value,
-                sub_response=sub_response,
-            )
-        finally:
-            context.cache.clear()
+        milliseconds during which no request of the process moved (issue 8).
+
+        It also wakes the mail sender when the operation queued mail: the mail leaves at
+        once instead of at the sender's next poll (the outbox still retries failures)."""
+        with watching_queued_mail() as queued:
+            try:
+                return await super().execute_operation(
+                    request=request,
+                    request_adapter=request_adapter,
+                    request_data=request_data,
+                    context=context,
+                    root_value=root_value,
+                    sub_response=sub_response,
+                )
+            finally:
+                context.cache.clear()
+                if queued:  # committed by now: let the sender deliver them at once
+                    mail_sender.wake()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         """The response with its JSON already encoded, a slice at a time (see
@@ -149,6 +159,8 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    if settings.is_dev:  # pages for the mailed links until a front end serves them
+        routes.extend(link_page_routes())
     app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.policy = policy

@@ -153,8 +153,9 @@ async def _access(
     )
 
 
-async def seed_demo(now: datetime | None = None) -> str:
-    """Load the demo data as of `now` (default: now); a one-line report of what it did."""
+async def seed_demo(now: datetime | None = None, *, enrollments: int = ENROLLMENT_COUNT) -> str:
+    """Load the demo data as of `now` (default: now); a one-line report of what it did.
+    `enrollments`: how many demo orders (tests load fewer: their PDFs are the slow part)."""
     from services.passwords import hash_password
 
     now = now or datetime.now(UTC)
@@ -260,7 +261,7 @@ async def seed_demo(now: datetime | None = None) -> str:
         sessions.sort(key=lambda row: (row.starts_on, row.id))
         past = [row for row in sessions if row.starts_on <= today]
         coming = [row for row in sessions if row.starts_on > today]
-        for number in range(1, ENROLLMENT_COUNT + 1):
+        for number in range(1, enrollments + 1):
             reference = f"DEMO-{number:04d}"
             if await Enrollment.filter(reference=reference).exists():
                 continue

@@ -70,8 +70,13 @@ async def list_courses(
 
 def check_may_see_inactive(policy: Policy, viewer: Viewer | None) -> None:
     """Inactive courses are for the people who manage the catalog (policy)."""
-    if viewer is None or not policy.is_allowed(viewer, "manage_catalog", viewer):
-        raise Forbidden("Only the people who manage the catalog see inactive courses.")
+    policy.authorize(
+        viewer,
+        "manage_catalog",
+        viewer,
+        read_action=None,
+        message="Only the people who manage the catalog see inactive courses.",
+    )
 
 
 async def get_course(course_id: int) -> Course:
@@ -200,8 +205,13 @@ def session_ends_on(course: Course, starts_on: date) -> date:
 
 
 def _require_manager(policy: Policy, viewer: Viewer, action: str = "manage_catalog") -> None:
-    if not policy.is_allowed(viewer, action, viewer):
-        raise Forbidden("Only the people who manage the catalog may do this.")
+    policy.authorize(
+        viewer,
+        action,
+        viewer,
+        read_action=None,
+        message="Only the people who manage the catalog may do this.",
+    )
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from models.enums import EnrollmentStatus, SessionStatus
 from policies.engine import Policy, Viewer
 from services import audit
 from services.actors import Actor
-from services.errors import BadUserInput, Conflict, Forbidden, NotFound
+from services.errors import BadUserInput, Conflict, NotFound
 from services.mail import queue_mail
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")

@@ -34,6 +34,7 @@ from models.enums import EnrollmentStatus, SessionStatus
 from policies.engine import Policy, Viewer
 from services import audit
 from services.actors import Actor
+from services.business_hours import PARIS
 from services.errors import BadUserInput, Conflict, NotFound
 from services.mail import queue_mail
 
@@ -470,13 +471,13 @@ class SessionCancellation:
     invoiced_enrollments: list[Enrollment]
 
 
-async def _alternatives(session: CourseSession, language: str) -> str:
+async def _alternatives(session: CourseSession, language: str, today: date) -> str:
     """The coming open sessions of the same course, one per line, for the mail."""
     rows = (
         await CourseSession.filter(
             course_id=session.course_id,  # type: ignore[attr-defined]
             status=SessionStatus.OPEN.value,
-            starts_on__gt=max(session.starts_on, date.today()),
+            starts_on__gt=today,
         )
         .exclude(id=session.id)
         .order_by("starts_on", "id")
@@ -570,7 +571,7 @@ async def cancel_session(
                 starts_on=session.starts_on.isoformat(),
                 city=session.city,
                 seats=enrollment.seats,
-                alternatives=await _alternatives(session, language),
+                alternatives=await _alternatives(session, language, now.astimezone(PARIS).date()),
             )
         if released:
             await CourseSession.filter(id=session.id).update(

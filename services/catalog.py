@@ -27,6 +27,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from infra.mail_outbox import queue_mail
 from models.accounts import Account
 from models.catalog import Course, CourseSession
 from models.enrollments import Enrollment, Trainee
@@ -36,7 +37,6 @@ from services import audit
 from services.actors import Actor
 from services.business_hours import PARIS
 from services.errors import BadUserInput, Conflict, NotFound
-from services.mail import queue_mail
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
 MAX_PRICE = Decimal("1000000")

@@ -14,7 +14,7 @@ from models.enums import EnrollmentStatus
 from models.mail import OutboxMail
 from policies.engine import Policy, Viewer
 from services.catalog import seat_mismatches
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import gql
 

@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from infra import mail_sender
+from infra.mail_outbox import queue_mail
 from models.accounts import Account
 from models.mail import OutboxMail
 from schema import build_schema
-from services import mail_sender
-from services.mail import queue_mail
 from tests import factories
 from tests.graphql import gql
 from tests.live_server import live_server

@@ -4,7 +4,7 @@
 and only if the change that causes it is committed. The server wakes its sender when an
 operation that queued mail is over (`watching_queued_mail`), so mail leaves at once; the
 outbox still retries what fails. Templates live in
-`services/templates/<name>.<language>.txt` (first line `Subject: ...`, then the plain-text
+`infra/mail_templates/<name>.<language>.txt` (first line `Subject: ...`, then the plain-text
 body) with an optional `<name>.<language>.html`; placeholders are `$name` (string.Template).
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from models.mail import OutboxMail
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "mail_templates"
 DEFAULT_LANGUAGE = "fr"
 
 

@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0003_document_created_index")]
+    dependencies = [("models", "0004_trust")]
 
     initial = False
 

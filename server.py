@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`.
+"""The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`; in
+development also the pages of the mailed links (`web/link_pages.py`).
 
 `create_app()` is the factory. `app` is built on first access (for `uvicorn server:app`), so
 importing this module builds nothing: no settings, no policy loaded.
@@ -25,6 +26,8 @@ from strawberry.types.unset import UNSET
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
+from infra import mail_sender
+from infra.mail_outbox import watching_queued_mail
 from infra.mail_sender import background_sender
 from infra.storage import close_storages
 from models.database import ensure_migrated, tortoise_config
@@ -41,6 +44,7 @@ from services.text import unstorable_character
 from settings import Settings, get_settings
 from web import graphql_media
 from web.downloads import download_document
+from web.link_pages import link_page_routes
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
 from web.stack import http_middleware
@@ -126,18 +130,24 @@ class EspaceGraphQL(GraphQL[Context, None]):
         here keep it longer): graphql-core's executor sits in a reference cycle that holds
         the context, so without this everything they loaded (8,000 documents on an export)
         waited for the garbage collector's next full pass, which then took tens of
-        milliseconds during which no request of the process moved (bench/RESULTS.md)."""
-        try:
-            return await super().execute_operation(
-                request=request,
-                request_adapter=request_adapter,
-                request_data=request_data,
-                context=context,
-                root_value=root_value,
-                sub_response=sub_response,
-            )
-        finally:
-            context.cache.clear()
+        milliseconds during which no request of the process moved (bench/RESULTS.md).
+
+        It also wakes the mail sender when the operation queued mail: the mail leaves at
+        once instead of at the sender's next poll (the outbox still retries failures)."""
+        with watching_queued_mail() as queued:
+            try:
+                return await super().execute_operation(
+                    request=request,
+                    request_adapter=request_adapter,
+                    request_data=request_data,
+                    context=context,
+                    root_value=root_value,
+                    sub_response=sub_response,
+                )
+            finally:
+                context.cache.clear()
+                if queued:  # committed by now: let the sender deliver them at once
+                    mail_sender.wake()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         """The response with its JSON already encoded, a slice at a time (see
@@ -234,6 +244,8 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    if settings.is_dev:  # pages for the mailed links until a front end serves them
+        routes.extend(link_page_routes())
     app = Starlette(routes=routes, lifespan=app_lifespan, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.policy = policy

@@ -10,7 +10,9 @@ from commands import (
     access,
     accounts,
     bench,
+    catalog,
     database,
+    doctor,
     documents,
     enrollments,
     mail,
@@ -29,11 +31,13 @@ MODULES = [
     access,
     mail,
     documents,
+    catalog,
     schema_sdl,
     messages,
     policy,
     pricing,
     enrollments,
+    doctor,
     bench,
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 # On SIGTERM, in-flight requests get this long to finish before connections are closed.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -47,7 +48,7 @@ def serve(args: argparse.Namespace) -> int:
     from web.logs import configure_logging
 
     get_settings.cache_clear()
-
+    derive_public_url(args.host, args.port)
     configure_logging(get_settings().log_level)  # JSON lines from uvicorn's supervisor too
     uvicorn.run(
         "server:app_factory",
@@ -62,3 +63,18 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def derive_public_url(host: str, port: int) -> None:
+    """In development, without an explicit PUBLIC_URL, mailed links point at the address
+    bound (`--host`, `--port`). Set in the environment, so that every worker reads it."""
+    from settings import get_settings
+
+    settings = get_settings()
+    if not settings.is_dev or "public_url" in settings.model_fields_set:
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    os.environ["PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()

@@ -1,14 +1,19 @@
 """E-mail: a transactional outbox, and the templates mails are rendered from.
 
 `queue_mail` writes an `OutboxMail` row in the caller's transaction, so a mail exists if
-and only if the change that causes it is committed. Templates live in
+and only if the change that causes it is committed. The server wakes its sender when an
+operation that queued mail is over (`watching_queued_mail`), so mail leaves at once; the
+outbox still retries what fails. Templates live in
 `infra/mail_templates/<name>.<language>.txt` (first line `Subject: ...`, then the plain-text
 body) with an optional `<name>.<language>.html`; placeholders are `$name` (string.Template).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
@@ -18,6 +23,22 @@ from models.mail import OutboxMail
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "mail_templates"
 DEFAULT_LANGUAGE = "fr"
+
+
+# Mails queued by the work under way (a GraphQL operation): once it is over, and so its
+# transactions committed, the caller wakes the sender so that they leave at once.
+_queued_here: ContextVar[list[int] | None] = ContextVar("espace_queued_mail", default=None)
+
+
+@contextlib.contextmanager
+def watching_queued_mail() -> Iterator[list[int]]:
+    """Collect the ids of the mails queued inside the block (and the tasks it starts)."""
+    queued: list[int] = []
+    token = _queued_here.set(queued)
+    try:
+        yield queued
+    finally:
+        _queued_here.reset(token)
 
 
 class MissingTemplate(LookupError):
@@ -51,7 +72,7 @@ async def queue_mail(
 ) -> OutboxMail:
     """Put a mail in the outbox; the sender delivers it after the transaction commits."""
     subject, text, html_body = render(template, language, context)
-    return await OutboxMail.create(
+    mail = await OutboxMail.create(
         to=to,
         subject=subject,
         text_body=text,
@@ -59,3 +80,7 @@ async def queue_mail(
         template=template,
         next_attempt_at=datetime.now(UTC),
     )
+    queued = _queued_here.get()
+    if queued is not None:
+        queued.append(mail.id)
+    return mail

@@ -154,23 +154,49 @@ async def pending_count() -> int:
     return await OutboxMail.filter(sent_at=None).count()
 
 
+# One event per sender running in this process; `wake()` sets them all.
+_wake_events: set[asyncio.Event] = set()
+
+
+def wake() -> None:
+    """Ask the senders of this process for a pass now (mail was queued and committed),
+    instead of at their next poll. Call it from the event loop they run in."""
+    for event in _wake_events:
+        event.set()
+
+
+async def _pause(stop: asyncio.Event, woken: asyncio.Event, seconds: float) -> None:
+    """Until `stop` or `woken` is set, or `seconds` have passed."""
+    waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(woken.wait())}
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+
+
 async def run_forever(
     settings: Settings | None = None,
     poll_seconds: float = POLL_SECONDS,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """The in-process sender: a pass over the outbox every few seconds, until `stop` is set
-    (between passes) or the task is cancelled."""
+    """The in-process sender: a pass over the outbox every few seconds, or at once when
+    woken (`wake`), until `stop` is set (between passes) or the task is cancelled."""
     stop = stop or asyncio.Event()
-    while not stop.is_set():
-        try:
-            await drain(settings)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the database may be briefly away: keep the loop alive
-            logger.exception("mail sender pass failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+    woken = asyncio.Event()
+    _wake_events.add(woken)
+    try:
+        while not stop.is_set():
+            woken.clear()
+            try:
+                await drain(settings)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be briefly away: keep the loop alive
+                logger.exception("mail sender pass failed")
+            await _pause(stop, woken, poll_seconds)
+    finally:
+        _wake_events.discard(woken)
 
 
 @contextlib.asynccontextmanager

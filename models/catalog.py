@@ -13,6 +13,8 @@ class Course(Model):
     summary = fields.TextField(default="")
     duration_days = fields.DecimalField(max_digits=4, decimal_places=1)
     list_price = fields.DecimalField(max_digits=10, decimal_places=2)
+    # An inactive course stays in the history of past orders but leaves the public catalog.
+    active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sessions: fields.ReverseRelation["CourseSession"]
 
@@ -22,7 +24,10 @@ class Course(Model):
 
 class CourseSession(Model):
     """A dated run of a course. `seats_booked` moves with a conditional UPDATE so that
-    concurrent bookings can never exceed `capacity`."""
+    concurrent bookings can never exceed `capacity`, nor book a session that is not OPEN.
+
+    `status` (`models.enums.SessionStatus`): OPEN takes bookings; CLOSED takes no more but
+    runs with the orders it has; CANCELLED will not run (its orders were cancelled)."""
 
     id = fields.IntField(primary_key=True)
     course: fields.ForeignKeyRelation["Course"] = fields.ForeignKeyField(
@@ -34,6 +39,9 @@ class CourseSession(Model):
     city = fields.CharField(max_length=100)
     capacity = fields.IntField()
     seats_booked = fields.IntField(default=0)
+    status = fields.CharField(max_length=20, default="OPEN")
+    closed_at = fields.DatetimeField(null=True)
+    cancelled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "course_session"

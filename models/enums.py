@@ -83,3 +83,11 @@ class DiscountSource(StrEnum):
     NONE = "NONE"
     FRAMEWORK_AGREEMENT = "FRAMEWORK_AGREEMENT"
     LOYALTY_PASS = "LOYALTY_PASS"
+
+
+class SessionStatus(StrEnum):
+    """Whether a course session takes bookings (staff close or cancel it)."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"

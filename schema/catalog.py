@@ -9,12 +9,14 @@ from typing import Annotated
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from models import enums
 from models.catalog import Course, CourseSession
 from models.companies import FrameworkAgreement
 from schema.context import Context, Info
 from schema.ids import parse_id
-from schema.scalars import DiscountSource
+from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
+from services.catalog import CourseChanges, SessionChanges
 from services.history import SessionRow
 
 
@@ -25,7 +27,19 @@ class CourseSessionType:
     ends_on: datetime.date = strawberry.field(description="Last day of the session.")
     city: str = strawberry.field(description="Where the session takes place.")
     capacity: int = strawberry.field(description="Number of seats of the session.")
-    seats_left: int = strawberry.field(description="Seats still free for new enrollments.")
+    seats_left: int = strawberry.field(
+        description="Seats still free for new enrollments (0 once the session is not OPEN)."
+    )
+    status: SessionStatus = strawberry.field(
+        description="OPEN takes bookings; CLOSED takes no more (staff closed it); CANCELLED "
+        "will not run."
+    )
+    closed_at: datetime.datetime | None = strawberry.field(
+        description="When staff closed the session to new bookings."
+    )
+    cancelled_at: datetime.datetime | None = strawberry.field(
+        description="When staff cancelled the session."
+    )
     course_id: strawberry.Private[int]
 
     @classmethod
@@ -36,7 +50,14 @@ class CourseSessionType:
             ends_on=session.ends_on,
             city=session.city,
             capacity=session.capacity,
-            seats_left=max(session.capacity - session.seats_booked, 0),
+            seats_left=(
+                max(session.capacity - session.seats_booked, 0)
+                if session.status == enums.SessionStatus.OPEN.value
+                else 0
+            ),
+            status=SessionStatus(session.status),
+            closed_at=session.closed_at,
+            cancelled_at=session.cancelled_at,
             course_id=session.course_id,
         )
 
@@ -96,6 +117,10 @@ class CourseType:
     list_price: Decimal = strawberry.field(
         description="Catalog price per trainee, excluding VAT, before any discount."
     )
+    active: bool = strawberry.field(
+        description="False once staff took the course out of the catalog: it stays on past "
+        "orders but leaves the `courses` list."
+    )
     sessions: list[CourseSessionType] = strawberry.field(
         description="Sessions of the course, earliest first."
     )
@@ -124,6 +149,7 @@ class CourseType:
             summary=course.summary,
             duration_days=course.duration_days,
             list_price=course.list_price,
+            active=course.active,
             sessions=[CourseSessionType.from_model(s) for s in sessions],
         )
 
@@ -157,6 +183,74 @@ class FrameworkAgreementType:
         )
 
 
+@strawberry.input(
+    name="CourseInput",
+    description="Fields of a course. To create one, give code, title, listPrice and "
+    "durationDays; to edit one, give only the fields that change.",
+)
+class CourseInput:
+    code: str | None = strawberry.field(
+        default=None, description="Catalog code, unique: letters, digits, '.', '-', '_'."
+    )
+    title: str | None = strawberry.field(default=None, description="Title of the course.")
+    summary: str | None = strawberry.field(default=None, description="What the course teaches.")
+    list_price: Decimal | None = strawberry.field(
+        default=None, description="Price per trainee, excluding VAT, before any discount."
+    )
+    duration_days: Decimal | None = strawberry.field(
+        default=None, description="Length in days (by half days)."
+    )
+    active: bool | None = strawberry.field(
+        default=None, description="False takes the course out of the public catalog."
+    )
+
+    def to_service(self) -> CourseChanges:
+        return CourseChanges(
+            code=self.code,
+            title=self.title,
+            summary=self.summary,
+            list_price=self.list_price,
+            duration_days=self.duration_days,
+            active=self.active,
+        )
+
+
+@strawberry.input(
+    name="SessionInput",
+    description="Fields of a session. To create one, give startsOn, city and capacity "
+    "(endsOn defaults to the course's length); to edit one, only the fields that change.",
+)
+class SessionInput:
+    starts_on: datetime.date | None = strawberry.field(default=None, description="First day.")
+    ends_on: datetime.date | None = strawberry.field(default=None, description="Last day.")
+    city: str | None = strawberry.field(default=None, description="Where it takes place.")
+    capacity: int | None = strawberry.field(
+        default=None,
+        description="Number of seats; never below the seats already booked (CONFLICT).",
+    )
+
+    def to_service(self) -> SessionChanges:
+        return SessionChanges(
+            starts_on=self.starts_on, ends_on=self.ends_on, city=self.city, capacity=self.capacity
+        )
+
+
+@strawberry.type(
+    name="SessionCancellation",
+    description="A cancelled session and what happened to its orders.",
+)
+class SessionCancellationType:
+    session: CourseSessionType = strawberry.field(description="The session, now CANCELLED.")
+    cancelled_enrollment_count: int = strawberry.field(
+        description="Orders cancelled with the session (their seats released, registrants "
+        "mailed the coming sessions of the course)."
+    )
+    invoiced_enrollment_count: int = strawberry.field(
+        description="Invoiced orders, which keep their status and seats: their registrants "
+        "were mailed an offer to move or be refunded."
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -182,17 +276,120 @@ class Mutation:
         )
         return FrameworkAgreementType.from_model(agreement)
 
+    @strawberry.mutation(
+        description="Staff: add a course to the catalog (CONFLICT when the code is taken)."
+    )
+    async def create_course(
+        self,
+        info: Info,
+        input: Annotated[CourseInput, strawberry.argument(description="The new course.")],
+    ) -> CourseType:
+        context = info.context
+        course = await catalog.create_course(context.policy, context.actor(), input.to_service())
+        return CourseType.from_model(course)
+
+    @strawberry.mutation(
+        description="Staff: edit a course; orders already placed keep their price."
+    )
+    async def update_course(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The course.")],
+        input: Annotated[CourseInput, strawberry.argument(description="The fields to change.")],
+    ) -> CourseType:
+        context = info.context
+        course = await catalog.update_course(
+            context.policy, context.actor(), parse_id(id), input.to_service()
+        )
+        return CourseType.from_model(course)
+
+    @strawberry.mutation(
+        description="Staff: add a session to a course (CONFLICT when the course already has "
+        "one starting that day in that city)."
+    )
+    async def create_session(
+        self,
+        info: Info,
+        course_id: Annotated[strawberry.ID, strawberry.argument(description="The course.")],
+        input: Annotated[SessionInput, strawberry.argument(description="The new session.")],
+    ) -> CourseSessionType:
+        context = info.context
+        session = await catalog.create_session(
+            context.policy, context.actor(), parse_id(course_id, "courseId"), input.to_service()
+        )
+        return CourseSessionType.from_model(session)
+
+    @strawberry.mutation(
+        description="Staff: edit a session's dates, city or capacity. A capacity below the "
+        "seats booked is CONFLICT (reason CAPACITY_BELOW_SEATS_BOOKED, with seatsBooked)."
+    )
+    async def update_session(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
+        input: Annotated[SessionInput, strawberry.argument(description="The fields to change.")],
+    ) -> CourseSessionType:
+        context = info.context
+        session = await catalog.update_session(
+            context.policy, context.actor(), parse_id(id), input.to_service()
+        )
+        return CourseSessionType.from_model(session)
+
+    @strawberry.mutation(
+        description="Staff: close an OPEN session to new bookings; its orders stay as they are."
+    )
+    async def close_session(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
+    ) -> CourseSessionType:
+        context = info.context
+        session = await catalog.close_session(context.policy, context.actor(), parse_id(id))
+        return CourseSessionType.from_model(session)
+
+    @strawberry.mutation(
+        description="Staff: cancel a session. Its orders not invoiced yet are cancelled and "
+        "their seats released; every registrant is mailed, in their language, the coming "
+        "sessions of the course to move to (invoiced orders: an offer to move or be refunded)."
+    )
+    async def cancel_session(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why, kept in the audit log and on the orders.")
+        ] = "",
+    ) -> SessionCancellationType:
+        context = info.context
+        result = await catalog.cancel_session(context.policy, context.actor(), parse_id(id), reason)
+        return SessionCancellationType(
+            session=CourseSessionType.from_model(result.session),
+            cancelled_enrollment_count=len(result.cancelled_enrollments),
+            invoiced_enrollment_count=len(result.invoiced_enrollments),
+        )
+
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The public course catalog, by code. Open to everyone.")
     async def courses(
         self,
+        info: Info,
         search: Annotated[
             str | None, strawberry.argument(description="Part of a title or code to look for.")
         ] = None,
+        include_inactive: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the courses taken out of the catalog (people who manage "
+                "the catalog only, FORBIDDEN otherwise)."
+            ),
+        ] = False,
     ) -> list[CourseType]:
-        return [CourseType.from_model(c) for c in await catalog.list_courses(search)]
+        if include_inactive:
+            catalog.check_may_see_inactive(info.context.policy, info.context.viewer)
+        courses = await catalog.list_courses(search, include_inactive=include_inactive)
+        return [CourseType.from_model(c) for c in courses]
 
     @strawberry.field(description="One course of the catalog, or null with NOT_FOUND.")
     async def course(

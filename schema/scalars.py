@@ -24,6 +24,7 @@ strawberry.enum(enums.RequestStatus, description="State of a request decided by 
 strawberry.enum(
     enums.DiscountSource, description="Where the discount of a displayed price comes from."
 )
+strawberry.enum(enums.SessionStatus, description="Whether a course session takes bookings.")
 
 # The same classes, named here as types (`strawberry.enum` registers the enum and returns it).
 AccountKind: TypeAlias = enums.AccountKind
@@ -35,3 +36,4 @@ Channel: TypeAlias = enums.Channel
 RequestOrigin: TypeAlias = enums.RequestOrigin
 RequestStatus: TypeAlias = enums.RequestStatus
 DiscountSource: TypeAlias = enums.DiscountSource
+SessionStatus: TypeAlias = enums.SessionStatus

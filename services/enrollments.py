@@ -29,7 +29,7 @@ from models.accounts import Account
 from models.catalog import CourseSession
 from models.companies import Establishment
 from models.enrollments import Enrollment, Invoice, PostponementRequest, Trainee
-from models.enums import AccountKind, Channel, EnrollmentStatus, RequestStatus
+from models.enums import AccountKind, Channel, EnrollmentStatus, RequestStatus, SessionStatus
 from policies.engine import Policy, Viewer
 from services import audit, booking_limits, history, mail_relay, pricing
 from services.accounts import ensure_account
@@ -263,16 +263,31 @@ async def _take_seats(session_id: int, seats: int) -> None:
     """Book seats with one conditional UPDATE: never more than the capacity, even under
     concurrent bookings. CONFLICT when not enough seats are left."""
     taken = await CourseSession.filter(
-        id=session_id, seats_booked__lte=F("capacity") - seats
+        id=session_id, seats_booked__lte=F("capacity") - seats, status=SessionStatus.OPEN.value
     ).update(seats_booked=F("seats_booked") + seats)
     if not taken:
-        row = await CourseSession.filter(id=session_id).values("capacity", "seats_booked")
+        row = await CourseSession.filter(id=session_id).values("capacity", "seats_booked", "status")
+        if row and row[0]["status"] != SessionStatus.OPEN.value:
+            raise _session_not_open(row[0]["status"])
         left = max(row[0]["capacity"] - row[0]["seats_booked"], 0) if row else 0
         raise Conflict(
             "Only {seatsLeft} seat(s) left on this session.",
             seatsLeft=left,
             reason=Reason.NOT_ENOUGH_SEATS,
         )
+
+
+# The demo data books its orders through the same seat-taking function as real orders.
+take_seats = _take_seats
+
+
+def _session_not_open(status: str) -> Conflict:
+    """A CLOSED or CANCELLED session takes no booking (staff closed it, `services.catalog`)."""
+    return Conflict(
+        f"This session is {status}: it takes no more bookings.",
+        reason=f"SESSION_{status}",
+        status=status,
+    )
 
 
 async def _release_seats(session_id: int, seats: int) -> None:
@@ -289,6 +304,8 @@ async def _session(session_id: int, now: datetime) -> CourseSession:
         raise BadUserInput(
             "This session has already started.", field="sessionId", reason=Reason.SESSION_STARTED
         )
+    if session.status != SessionStatus.OPEN.value:
+        raise _session_not_open(session.status)
     return session
 
 

@@ -194,6 +194,9 @@ class SessionRow:
     city: str
     capacity: int
     seats_booked: int
+    status: str
+    closed_at: datetime | None
+    cancelled_at: datetime | None
     course: CourseRow
 
 

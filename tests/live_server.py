@@ -56,9 +56,19 @@ def _wait_until_healthy(server: LiveServer) -> None:
     raise RuntimeError(f"server did not answer /healthz in time:\n{server.log()}")
 
 
+def _environment(env: dict[str, str], *, keep_public_url: bool) -> dict[str, str]:
+    merged = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), **env}
+    if not keep_public_url:
+        merged.pop("PUBLIC_URL", None)
+    return merged
+
+
 @contextlib.contextmanager
-def live_server(log_dir: Path, *, workers: int = 1, **env: str) -> Iterator[LiveServer]:
+def live_server(
+    log_dir: Path, *, workers: int = 1, derive_public_url: bool = False, **env: str
+) -> Iterator[LiveServer]:
     """Serve the app; `env` overrides environment variables (DATABASE_URL, REDIS_URL...).
+    `derive_public_url`: no PUBLIC_URL, the server derives it from its address.
     On leaving, SIGTERM and wait: `exit_code` tells whether it stopped cleanly."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -78,7 +88,7 @@ def live_server(log_dir: Path, *, workers: int = 1, **env: str) -> Iterator[Live
         process = subprocess.Popen(
             command,
             cwd=PROJECT_DIR,
-            env={**os.environ, "PYTHONPATH": str(PROJECT_DIR), **env},
+            env=_environment(env, keep_public_url=not derive_public_url),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -80,6 +80,69 @@ async def test_concurrent_cancellations_succeed_once_with_one_mail(client):
     assert (await CourseSession.get(id=session.id)).seats_booked == 0
 
 
+async def _racers(session: CourseSession, count: int) -> list[tuple[dict, str]]:
+    racers = []
+    for number in range(count):
+        company = await factories.company(f"Racer {number}")
+        site = await factories.establishment(company)
+        person = await factories.account(f"racer{number}@example.com", company=company)
+        await factories.access(person, site, AccessRole.STANDARD)
+        variables = {
+            "input": {
+                "sessionId": str(session.id),
+                "establishmentId": str(site.id),
+                "trainees": [{"firstName": "Léa", "lastName": "Martin"}],
+            }
+        }
+        racers.append((variables, await factories.token_for(person)))
+    return racers
+
+
+async def test_a_capacity_cut_racing_bookings_never_leaves_more_seats_booked_than_capacity(
+    client,
+):
+    """Staff lower the capacity to 4 while eight people book: whichever commits first, the
+    seats booked never exceed the capacity, and the seats match the trainees."""
+    from services.catalog import seat_mismatches
+
+    session = await factories.course_session(capacity=10)
+    staff = await factories.token_for(await factories.account(is_staff=True))
+    racers = await _racers(session, 8)
+    cut = "mutation($id: ID!) { updateSession(id: $id, input: {capacity: 4}) { capacity } }"
+    results = await asyncio.gather(
+        gql(client, cut, {"id": str(session.id)}, staff),
+        *(gql(client, ENROLL, v, t) for v, t in racers),
+    )
+    row = await CourseSession.get(id=session.id)
+    assert row.seats_booked <= row.capacity
+    booked = sum(1 for r in results[1:] if not r.errors)
+    assert row.seats_booked == booked
+    if results[0].errors:  # the cut came after more than 4 bookings
+        assert results[0].codes == ["CONFLICT"] and row.capacity == 10 and booked > 4
+    else:
+        assert row.capacity == 4
+    assert await seat_mismatches() == []
+
+
+async def test_cancelling_a_session_while_people_book_leaves_no_live_order_on_it(client):
+    from services.catalog import seat_mismatches
+
+    session = await factories.course_session(capacity=20)
+    staff = await factories.token_for(await factories.account(is_staff=True))
+    racers = await _racers(session, 6)
+    cancel = "mutation($id: ID!) { cancelSession(id: $id) { cancelledEnrollmentCount } }"
+    results = await asyncio.gather(
+        gql(client, cancel, {"id": str(session.id)}, staff),
+        *(gql(client, ENROLL, v, t) for v, t in racers),
+    )
+    assert not results[0].errors
+    assert all(r.codes in ([], ["CONFLICT"]) for r in results[1:])
+    live = await Enrollment.filter(session=session).exclude(status="CANCELLED").count()
+    assert live == 0
+    assert (await CourseSession.get(id=session.id)).seats_booked == 0
+    assert await seat_mismatches() == []
+
+
 async def test_concurrent_bookings_of_one_account_stay_within_its_limit(client):
     """One unverified account fires eight booking requests at once: its limit of pending
     requests (3 while unverified) holds, because its bookings are serialized."""

@@ -193,7 +193,7 @@ async def test_server_refuses_an_unmigrated_database():
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_status_and_kind():
-    from services.demo import seed_demo
+    from commands.demo_data import seed_demo
 
     await seed_demo()
     counts = {

@@ -1,5 +1,15 @@
-"""Demo data that looks like a real portal. `seed_demo()` is idempotent: every row is found
-by a natural key (e-mail, SIRET, course code, enrollment reference) before it is created.
+"""Demo data that looks like a real portal, for `espace seed-demo` and `espace serve --demo`.
+
+`seed_demo()` is idempotent: every row is found by a natural key (e-mail, SIRET, course code,
+session start, enrollment reference) before it is created.
+
+Dates are relative to the day it runs: sessions follow a fixed grid (one course every five
+weeks, each course on its own week), and the sessions of the grid from five months ago to
+seven months ahead are created. History sits on the sessions already run, booking requests
+on the coming ones, so every README step works whatever the date; run again later, it adds
+the sessions that keep the calendar full. Demo orders take their seats through the same
+function as real orders (`services.enrollments.take_seats`), so `seatsLeft` counts them and
+`espace doctor` finds seats booked equal to trainees.
 
 Personas (password `DEMO_PASSWORD` for all):
   claire.admin@acme.example        ADMIN of Acme Paris and Acme Lyon
@@ -13,7 +23,7 @@ Personas (password `DEMO_PASSWORD` for all):
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from tortoise.transactions import in_transaction
@@ -34,7 +44,8 @@ from models.enums import (
     DocumentKind,
     EnrollmentStatus,
 )
-from services.business_hours import add_business_hours
+from services.business_hours import PARIS, add_business_hours
+from services.enrollments import take_seats
 
 DEMO_PASSWORD = "espace-demo-2026"
 ENROLLMENT_COUNT = 200
@@ -53,13 +64,27 @@ CITIES = ["Paris", "Lyon", "Lille", "Nantes", "Bordeaux"]
 FIRST_NAMES = ["Alice", "Bastien", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Jade"]
 LAST_NAMES = ["Bernard", "Dubois", "Lefèvre", "Moreau", "Nguyen", "Petit", "Roux", "Simon"]
 
-STATUS_MIX = [
+# Session grid: course number i runs every CYCLE_DAYS from GRID_START + i weeks (Mondays).
+GRID_START = date(2026, 1, 5)
+CYCLE_DAYS = 35
+HISTORY_DAYS = 150  # sessions kept from this long ago...
+AHEAD_DAYS = 210  # ...to this far ahead of the day the demo is loaded
+CAPACITY = 16
+
+# Orders on sessions already run, and on coming sessions (rule 13's stages).
+PAST_STATUSES = [
+    EnrollmentStatus.INVOICED,
+    EnrollmentStatus.INVOICED,
+    EnrollmentStatus.PARTIALLY_INVOICED,
+    EnrollmentStatus.VALIDATED,
+    EnrollmentStatus.CANCELLED,
+]
+COMING_STATUSES = [
     EnrollmentStatus.PENDING_VALIDATION,
     EnrollmentStatus.VALIDATED,
-    EnrollmentStatus.VALIDATED,
+    EnrollmentStatus.PENDING_VALIDATION,
     EnrollmentStatus.PARTIALLY_INVOICED,
-    EnrollmentStatus.INVOICED,
-    EnrollmentStatus.INVOICED,
+    EnrollmentStatus.VALIDATED,
     EnrollmentStatus.CANCELLED,
 ]
 
@@ -93,10 +118,29 @@ async def _account(
 
 
 async def _establishment(company: Company, siret: str, name: str, city: str) -> Establishment:
-    establishment, _ = await Establishment.get_or_create(
-        siret=siret, defaults={"company": company, "name": name, "city": city}
-    )
-    return establishment
+    """By SIRET; an establishment of an older demo found by name gets its SIRET corrected."""
+    establishment = await Establishment.get_or_none(siret=siret)
+    if establishment is not None:
+        return establishment
+    establishment = await Establishment.get_or_none(company=company, name=name)
+    if establishment is not None:
+        establishment.siret = siret
+        await establishment.save(update_fields=["siret"])
+        return establishment
+    return await Establishment.create(company=company, siret=siret, name=name, city=city)
+
+
+def session_starts(index: int, today: date) -> list[tuple[int, date]]:
+    """(grid number, start) of course `index`'s sessions around `today`."""
+    first = GRID_START + timedelta(weeks=index)
+    low, high = today - timedelta(days=HISTORY_DAYS), today + timedelta(days=AHEAD_DAYS)
+    number = max((low - first).days // CYCLE_DAYS, 0)
+    starts = []
+    while (start := first + timedelta(days=CYCLE_DAYS * number)) <= high:
+        if start >= low:
+            starts.append((number, start))
+        number += 1
+    return starts
 
 
 async def _access(
@@ -109,11 +153,15 @@ async def _access(
     )
 
 
-async def seed_demo() -> str:
-    """Load the demo data; returns a one-line report of what was created."""
+async def seed_demo(now: datetime | None = None, *, enrollments: int = ENROLLMENT_COUNT) -> str:
+    """Load the demo data as of `now` (default: now); a one-line report of what it did.
+    `enrollments`: how many demo orders (tests load fewer: their PDFs are the slow part)."""
     from services.passwords import hash_password
 
+    now = now or datetime.now(UTC)
+    today = now.astimezone(PARIS).date()
     before = await Enrollment.all().count()
+    sessions_before = await CourseSession.all().count()
     rng = random.Random(2026)  # the same data on every machine
     password_hash = hash_password(DEMO_PASSWORD)
     storage = get_storage()
@@ -124,22 +172,22 @@ async def seed_demo() -> str:
         acme_paris = await _establishment(acme, "55210055400013", "Acme Paris", "Paris")
         acme_lyon = await _establishment(acme, "55210055400021", "Acme Lyon", "Lyon")
         acme_lille = await _establishment(acme, "55210055400039", "Acme Lille", "Lille")
-        boreal_nantes = await _establishment(boreal, "41234567800017", "Boréal Nantes", "Nantes")
-        boreal_bdx = await _establishment(boreal, "41234567800025", "Boréal Bordeaux", "Bordeaux")
+        boreal_nantes = await _establishment(boreal, "41234567800012", "Boréal Nantes", "Nantes")
+        boreal_bdx = await _establishment(boreal, "41234567800020", "Boréal Bordeaux", "Bordeaux")
         await FrameworkAgreement.get_or_create(
             company=acme,
             defaults={
                 "reference": "AC-ACME-2026",
                 "discount_percent": Decimal("12.00"),
-                "prices_updated_at": datetime(2026, 1, 3, 6, 0, tzinfo=UTC),
+                "prices_updated_at": now - timedelta(days=60),
             },
         )
         if not await LoyaltyPass.filter(company=boreal).exists():
             await LoyaltyPass.create(
                 company=boreal,
                 discount_percent=Decimal("5.00"),
-                valid_from=date(2026, 1, 1),
-                valid_until=date(2027, 12, 31),
+                valid_from=today - timedelta(days=365),
+                valid_until=today + timedelta(days=730),
             )
 
         claire = await _account(
@@ -187,15 +235,14 @@ async def seed_demo() -> str:
                     "list_price": Decimal(price),
                 },
             )
-            for number in range(3):
-                start = date(2026, 1, 12) + timedelta(days=35 * number + 7 * index)
+            for number, start in session_starts(index, today):
                 session, _ = await CourseSession.get_or_create(
                     course=course,
                     starts_on=start,
                     defaults={
                         "ends_on": start + timedelta(days=days - 1),
                         "city": CITIES[(index + number) % len(CITIES)],
-                        "capacity": 60,
+                        "capacity": CAPACITY,
                     },
                 )
                 sessions.append(session)
@@ -211,24 +258,31 @@ async def seed_demo() -> str:
             (boreal_bdx, "nina.bdx@boreal.example"),
             (None, ines.email),
         ]
-        start_moment = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-        for number in range(1, ENROLLMENT_COUNT + 1):
+        sessions.sort(key=lambda row: (row.starts_on, row.id))
+        past = [row for row in sessions if row.starts_on <= today]
+        coming = [row for row in sessions if row.starts_on > today]
+        for number in range(1, enrollments + 1):
             reference = f"DEMO-{number:04d}"
             if await Enrollment.filter(reference=reference).exists():
                 continue
             establishment, email = registrants[number % len(registrants)]
-            session = sessions[number % len(sessions)]
+            on_past = number % 2 == 0  # half history, half coming orders
+            pool = past if on_past else coming
+            session = pool[(number // 2) % len(pool)]
             course = await Course.get(id=session.course_id)
             seats = 1 + number % 3
-            status = STATUS_MIX[number % len(STATUS_MIX)]
+            mix = PAST_STATUSES if on_past else COMING_STATUSES
+            status = mix[(number // 2) % len(mix)]
             channel = [Channel.WEB, Channel.WEB, Channel.PHONE, Channel.EMAIL][number % 4]
-            booked_at = start_moment + timedelta(hours=31 * number + rng.randint(0, 8))
+            booked_at = _booked_at(session.starts_on, number, rng, now)
             list_total = course.list_price * seats
             discount = DiscountSource.NONE
             net_total = list_total
             if establishment is not None and establishment.company_id == acme.id:
                 discount = DiscountSource.FRAMEWORK_AGREEMENT
                 net_total = (list_total * Decimal("0.88")).quantize(Decimal("0.01"))
+            if status != EnrollmentStatus.CANCELLED:
+                await take_seats(session.id, seats)  # as a real order does
             enrollment = await Enrollment.create(
                 reference=reference,
                 session=session,
@@ -244,12 +298,14 @@ async def seed_demo() -> str:
                 booked_at=booked_at,
                 expected_validation_by=add_business_hours(booked_at, 24),
                 validated_at=(
-                    booked_at + timedelta(hours=20)
+                    min(booked_at + timedelta(hours=20), now)
                     if status not in (EnrollmentStatus.PENDING_VALIDATION,)
                     else None
                 ),
                 cancelled_at=(
-                    booked_at + timedelta(days=2) if status == EnrollmentStatus.CANCELLED else None
+                    min(booked_at + timedelta(days=2), now)
+                    if status == EnrollmentStatus.CANCELLED
+                    else None
                 ),
                 invoiced_total=(
                     net_total
@@ -294,7 +350,20 @@ async def seed_demo() -> str:
                 )
 
     created = await Enrollment.all().count() - before
-    return f"Demo data ready: {created} enrollments created, {before} already there."
+    added = await CourseSession.all().count() - sessions_before
+    return (
+        f"Demo data ready as of {today.isoformat()}: {added} sessions and {created} "
+        f"enrollments created, {before} enrollments already there."
+    )
+
+
+def _booked_at(starts_on: date, number: int, rng: random.Random, now: datetime) -> datetime:
+    """A moment 10 to 50 days before the session, in the past, at office hours."""
+    day = starts_on - timedelta(days=10 + rng.randint(0, 40))
+    moment = datetime.combine(day, time(9 + number % 8), tzinfo=PARIS).astimezone(UTC)
+    if moment >= now:  # a coming session booked these last weeks
+        moment = now - timedelta(hours=3 + 7 * (number % 60))
+    return moment
 
 
 def _document_kinds(status: EnrollmentStatus) -> list[DocumentKind]:

@@ -23,7 +23,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.database import ensure_migrated, tortoise_config
 from policies.engine import Policy
-from policies.reload import with_policy_reload
+from policies.engine.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
 from schema.downloads import download_document

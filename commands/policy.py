@@ -76,8 +76,8 @@ def _common(parser: argparse.ArgumentParser, *, cases: bool = False) -> None:
 
 def _load_policy(directory: Path) -> object | None:
     """The engine with `directory`'s files, or None after printing why it does not load."""
-    from policies.check import load_checked
     from policies.engine import Policy, policy_files
+    from policies.review.check import load_checked
 
     files = policy_files(directory)
     if not files:
@@ -94,7 +94,7 @@ def _load_policy(directory: Path) -> object | None:
 
 
 def _suite(args: argparse.Namespace) -> object | None:
-    from policies.cases import CaseError, case_files, load_suite
+    from policies.review.cases import CaseError, case_files, load_suite
 
     directory = args.cases or args.policies / "cases"
     files = case_files(directory)
@@ -109,7 +109,7 @@ def _suite(args: argparse.Namespace) -> object | None:
 
 
 def test_command(args: argparse.Namespace) -> int:
-    from policies.cases import format_failure, run_suite
+    from policies.review.cases import format_failure, run_suite
 
     policy = _load_policy(args.policies)
     suite = _suite(args)
@@ -127,7 +127,7 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 def matrix_command(args: argparse.Namespace) -> int:
-    from policies.matrix import REGENERATE, render_matrix
+    from policies.review.matrix import REGENERATE, render_matrix
 
     if _load_policy(args.policies) is None:
         return UNUSABLE
@@ -146,7 +146,7 @@ def matrix_command(args: argparse.Namespace) -> int:
 
 def explain_command(args: argparse.Namespace) -> int:
     from commands.runner import run_with_database
-    from policies.explain import ExplainError, explain, load_question
+    from policies.review.explain import ExplainError, explain, load_question
 
     policy = _load_policy(args.policies)
     if policy is None:
@@ -162,7 +162,7 @@ def explain_command(args: argparse.Namespace) -> int:
 
 
 def coverage_command(args: argparse.Namespace) -> int:
-    from policies.coverage import measure, render
+    from policies.review.coverage import measure, render
 
     policy = _load_policy(args.policies)
     suite = _suite(args)
@@ -174,7 +174,7 @@ def coverage_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from policies.check import check_policies
+    from policies.review.check import check_policies
 
     report = check_policies(args.policies)
     for finding in report.findings:

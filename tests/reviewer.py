@@ -33,5 +33,7 @@ def espace(*args: str) -> subprocess.CompletedProcess[str]:
 def policy_copy(tmp_dir: Path) -> Path:
     """A copy of the .polar files (and cases) that a test may break or change."""
     copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review")
+    )
     return copy

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policies.matrix import MATRIX_FILE, REGENERATE, cells, render_matrix
+from policies.review.matrix import MATRIX_FILE, REGENERATE, cells, render_matrix
 from tests.reviewer import espace, policy_copy
 
 OTHER_KINDS = [

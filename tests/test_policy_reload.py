@@ -13,7 +13,7 @@ import pytest
 
 from models.companies import Establishment
 from policies.engine import POLICY_DIR, Grant, Policy, Viewer
-from policies.reload import reload_policy, watch_policies
+from policies.engine.reload import reload_policy, watch_policies
 from settings import get_settings
 
 # Samuel, standard user of establishment 7: rule 7 keeps the audit log from him.
@@ -29,7 +29,11 @@ STANDARD_READS_AUDIT_LOG = (
 @pytest.fixture
 def policy_dir(tmp_dir: Path) -> Path:
     copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "cases"))
+    shutil.copytree(
+        POLICY_DIR,
+        copy,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review", "cases"),
+    )
     return copy
 
 

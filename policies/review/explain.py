@@ -1,6 +1,6 @@
 """`espace policy explain`: one decision and the rules that produced it, in a reviewer's words.
 
-The decision and the rules come from the engine itself (see policies/trace.py): for an
+The decision and the rules come from the engine itself (see policies/review/trace.py): for an
 allowed action, the rules of each way the engine found to allow it, with the rules they
 called; for a denied one, every rule the engine tried, none of which matched. Each rule is
 shown with its file and line, the comment above it and its text.
@@ -15,8 +15,8 @@ from typing import Any
 from tortoise.models import Model
 
 from policies.engine import RESOURCE_FIELDS, Policy, Viewer
-from policies.sources import Location, PolicySource, Rule, read_sources
-from policies.trace import Step, Traced, run_traced
+from policies.review.sources import Location, PolicySource, Rule, read_sources
+from policies.review.trace import Step, Traced, run_traced
 
 
 class ExplainError(Exception):

@@ -40,7 +40,7 @@ from models.companies import Establishment
 from models.documents import Document
 from models.enrollments import Enrollment
 
-POLICY_DIR = Path(__file__).resolve().parent
+POLICY_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass

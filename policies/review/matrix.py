@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from models.enums import DocumentKind
-from policies.cases import World
 from policies.engine import POLICY_DIR, Policy, policy_files
-from policies.sources import Rule, read_sources
+from policies.review.cases import World
+from policies.review.sources import Rule, read_sources
 
 MATRIX_FILE = POLICY_DIR / "MATRIX.md"
 REGENERATE = "espace policy matrix"
@@ -259,12 +259,6 @@ def render_matrix(directory: Path = POLICY_DIR) -> str:
             lines.append(f"| {row} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
-
-
-def write_matrix(directory: Path = POLICY_DIR, output: Path | None = None) -> Path:
-    target = output or directory / "MATRIX.md"
-    target.write_text(render_matrix(directory), encoding="utf-8")
-    return target
 
 
 def cells(markdown: str) -> dict[tuple[str, str, str], str]:

@@ -28,8 +28,8 @@ from polar import Variable
 from polar.partial import TypeConstraint
 
 from policies.engine import PolicyError, build_oso, policy_files
-from policies.sources import Location, Rule, read_sources
-from policies.trace import run_traced
+from policies.review.sources import Location, Rule, read_sources
+from policies.review.trace import run_traced
 
 _AT = re.compile(r"at line (\d+), column \d+ of file (\S+?):?$", re.MULTILINE)
 _TOP_RULES = ("allow", "allow_field")

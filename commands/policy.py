@@ -94,7 +94,9 @@ def _load_policy(directory: Path) -> object | None:
 
 
 def _suite(args: argparse.Namespace) -> object | None:
-    from policies.review.cases import CaseError, case_files, load_suite
+    from policies.engine import policy_files
+    from policies.review.cases import CaseError, case_files, load_suite, unknown_words
+    from policies.review.sources import read_sources
 
     directory = args.cases or args.policies / "cases"
     files = case_files(directory)
@@ -102,10 +104,14 @@ def _suite(args: argparse.Namespace) -> object | None:
         print(f"error: no case files (*.yaml) in {directory}", file=sys.stderr)
         return None
     try:
-        return load_suite(files)
+        suite = load_suite(files)
     except CaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return None
+    problems = unknown_words(suite, read_sources(policy_files(args.policies)).rules)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return None if problems else suite
 
 
 def test_command(args: argparse.Namespace) -> int:
@@ -146,15 +152,26 @@ def matrix_command(args: argparse.Namespace) -> int:
 
 def explain_command(args: argparse.Namespace) -> int:
     from commands.runner import run_with_database
-    from policies.review.explain import ExplainError, explain, load_question
+    from models.database import DatabaseNotMigrated
+    from policies.engine import policy_files
+    from policies.review.explain import ExplainError, check_question, explain, load_question
+    from policies.review.sources import read_sources
 
     policy = _load_policy(args.policies)
     if policy is None:
         return UNUSABLE
     try:
+        check_question(read_sources(policy_files(args.policies)).rules, args.action, args.field)
         viewer, resource = run_with_database(lambda: load_question(args.email, args.target))
     except ExplainError as error:
         print(f"error: {error}", file=sys.stderr)
+        return UNUSABLE
+    except DatabaseNotMigrated:
+        print(
+            "error: the database has no tables yet or is behind the code: run "
+            "`espace migrate` (and `espace seed-demo` for the demo accounts) first.",
+            file=sys.stderr,
+        )
         return UNUSABLE
     explanation = explain(policy, viewer, args.action, resource, args.field)  # type: ignore[arg-type]
     print(explanation.text, end="")

@@ -157,21 +157,53 @@ def test_an_admin_cancellation_and_a_field_question(explain_env) -> None:
     )
 
 
-def test_an_action_no_rule_mentions(explain_env) -> None:
+def test_an_action_no_rule_and_no_code_uses_is_refused(explain_env) -> None:
     env, ids = explain_env
     result = explain(
         env,
         "--as",
         "claire.admin@acme.example",
         "--action",
-        "teleport",
+        "revoek",
         "--on",
         f"Enrollment:{ids['order']}",
     )
-    assert "DENIED" in result.stdout
-    assert (
-        "No rule was tried: no allow rule of the policy is written for 'teleport'" in result.stdout
+    assert result.returncode == 2
+    assert "unknown action 'revoek': no rule and no code uses it" in result.stderr
+    assert "did you mean 'revoke'?" in result.stderr
+    field = explain(
+        env,
+        "--as",
+        "claire.admin@acme.example",
+        "--action",
+        "read_document",
+        "--field",
+        "EVALUATON",
+        "--on",
+        f"Enrollment:{ids['order']}",
     )
+    assert field.returncode == 2 and "unknown field 'EVALUATON'" in field.stderr
+
+
+def test_an_unmigrated_or_empty_database_says_which_command_to_run(tmp_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
+    env["DATABASE_URL"] = f"sqlite://{tmp_dir / 'empty.sqlite3'}"
+    args = ("--as", "claire.admin@acme.example", "--action", "read", "--on", "Enrollment:1")
+    result = explain(env, *args)
+    assert result.returncode == 2
+    assert "run `espace migrate`" in result.stderr and "Traceback" not in result.stderr
+    migrated = subprocess.run(
+        [str(Path(sys.executable).parent / "espace"), "migrate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=POLICY_DIR.parent,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    result = explain(env, *args)
+    assert result.returncode == 2
+    assert "no account at all, run `espace seed-demo`" in result.stderr
 
 
 def test_unknown_account_type_or_record(explain_env) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 from tortoise.models import Model
 
 from policies.engine import RESOURCE_FIELDS, Policy, Viewer
+from policies.engine.actions import ACTIONS, FIELDS
+from policies.review.cases import unknown_word
 from policies.review.sources import Location, PolicySource, Rule, read_sources
 from policies.review.trace import Step, Traced, run_traced
 
@@ -39,6 +41,16 @@ def resource_model(type_name: str) -> type[Model]:
     raise ExplainError(f"unknown resource type {type_name!r} (known: {known})")
 
 
+def check_question(rules: list[Rule], action: str, field: str | None) -> None:
+    """Refuse an action or field that neither the application nor any rule uses."""
+    actions = ACTIONS | {rule.action for rule in rules if rule.action}
+    if action not in actions:
+        raise ExplainError(unknown_word("action", action, actions))
+    fields = FIELDS | {r.field.constant for r in rules if r.field is not None and r.field.constant}
+    if field is not None and field not in fields:
+        raise ExplainError(unknown_word("field", field, fields))
+
+
 def parse_target(target: str) -> tuple[type[Model], int]:
     type_name, sep, raw_id = target.partition(":")
     if not sep or not raw_id.strip().isdigit():
@@ -56,7 +68,11 @@ async def load_question(email: str, target: str) -> tuple[Viewer, Any]:
     model, record_id = parse_target(target)
     account = await Account.get_or_none(email=normalize_email(email))
     if account is None:
-        raise ExplainError(f"no account with the e-mail {email}")
+        seeded = await Account.exists()
+        raise ExplainError(
+            f"no account with the e-mail {email}"
+            + ("" if seeded else ": the database has no account at all, run `espace seed-demo`")
+        )
     resource = await model.get_or_none(id=record_id)
     if resource is None:
         raise ExplainError(f"no {model.__name__} with id {record_id}")

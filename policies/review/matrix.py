@@ -23,13 +23,22 @@ REGENERATE = "espace policy matrix"
 ALLOW, DENY, NOT_APPLICABLE, ERROR = "allow", "deny", "n/a", "error"
 STANDARD_KINDS = [DocumentKind.INVOICE_COPY.value, DocumentKind.CERTIFICATE_OF_ATTENDANCE.value]
 
-# Rows: who asks. Every persona is set up around one establishment and one online order.
+# Rows: who asks. The first five are set up around one establishment ("site") and its
+# online orders; the others are the tenants a too-broad rule would leak to: a sister
+# establishment of the same company, another company, and an account that typed the
+# registrant's address but never proved it is theirs.
+ALL_KINDS = [kind.value for kind in DocumentKind]
 ROWS: list[tuple[str, str]] = [
     ("admin", "admin of the establishment"),
     ("standard", f"standard user of the establishment, sees {', '.join(STANDARD_KINDS)}"),
     ("registrant", "registrant of the orders, employee of the company, no access"),
     ("unrelated", "an account with no link to the establishment or its orders"),
     ("staff", "back office"),
+    ("sister-admin", "admin of another establishment of the same company"),
+    ("sister-standard", "standard user of another establishment of the same company, every kind"),
+    ("other-company-admin", "admin of an establishment of another company"),
+    ("other-company-standard", "standard user of another company's establishment, every kind"),
+    ("unverified", "an account with the registrant's e-mail that never proved it is theirs"),
 ]
 
 _PERSONAS: dict[str, Any] = {
@@ -46,6 +55,29 @@ _PERSONAS: dict[str, Any] = {
     "registrant": {"email": "registrant@matrix.example", "company": 1},
     "unrelated": {"email": "unrelated@matrix.example"},
     "staff": {"email": "staff@matrix.example", "staff": True},
+    "sister-admin": {
+        "email": "sister-admin@matrix.example",
+        "company": 1,
+        "accesses": [{"establishment": "sister-site", "role": "ADMIN"}],
+    },
+    "sister-standard": {
+        "email": "sister-standard@matrix.example",
+        "company": 1,
+        "accesses": [{"establishment": "sister-site", "role": "STANDARD", "kinds": ALL_KINDS}],
+    },
+    "other-company-admin": {
+        "email": "admin@other-company.example",
+        "company": 2,
+        "accesses": [{"establishment": "other-company-site", "role": "ADMIN"}],
+    },
+    "other-company-standard": {
+        "email": "standard@other-company.example",
+        "company": 2,
+        "accesses": [
+            {"establishment": "other-company-site", "role": "STANDARD", "kinds": ALL_KINDS}
+        ],
+    },
+    "unverified": {"email": "registrant@matrix.example", "verified": False},
 }
 
 
@@ -62,6 +94,8 @@ def _order(channel: str, status: str) -> dict[str, Any]:
 
 _RESOURCES: dict[str, Any] = {
     "site": {"establishment": {"company_id": 1}},
+    "sister-site": {"establishment": {"company_id": 1}},
+    "other-company-site": {"establishment": {"company_id": 2}},
     "colleague": {"account": "colleague"},
     "web-order": _order("WEB", "VALIDATED"),
     "phone-order": _order("PHONE", "VALIDATED"),
@@ -220,7 +254,8 @@ def _ask(
         if subject == "own-access":
             if not viewer.accesses:
                 return NOT_APPLICABLE
-            subject = {"access": {"account": row, "establishment": "site"}}
+            site = _PERSONAS[row]["accesses"][0]["establishment"]
+            subject = {"access": {"account": row, "establishment": site}}
         resource = world.resource(subject, row)
         if field is None:
             allowed = policy.is_allowed(viewer, action, resource)
@@ -239,7 +274,8 @@ def render_matrix(directory: Path = POLICY_DIR) -> str:
         "when this file differs from what the policy decides, so every policy change shows",
         "its effect here, as a diff, in review.",
         "",
-        "Rows are who asks, all around one establishment and its orders:",
+        "Rows are who asks, around one establishment and its orders, and the people of other",
+        "tenants (another establishment, another company) who must see none of it:",
         "",
     ]
     lines += [f"- **{name}**: {description}" for name, description in ROWS]

@@ -59,6 +59,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     coverage.set_defaults(handler=coverage_command)
 
+    mutate = commands.add_parser(
+        "mutate", help="change each rule a little and check that a case notices every change"
+    )
+    _common(mutate, cases=True)
+    mutate.add_argument(
+        "--jobs", type=int, help="processes to use (default: the machine's cores, at most 4)"
+    )
+    mutate.set_defaults(handler=mutate_command)
+
     check = commands.add_parser("check", help="load and validate the .polar files")
     _common(check)
     check.set_defaults(handler=check_command)
@@ -204,3 +213,13 @@ def check_command(args: argparse.Namespace) -> int:
         return OK
     print(f"{errors} error(s), {warnings} warning(s): the policy does not load as it is.")
     return FAILED
+
+
+def mutate_command(args: argparse.Namespace) -> int:
+    from policies.review.mutate import default_jobs, mutate, render
+
+    if _load_policy(args.policies) is None or _suite(args) is None:
+        return UNUSABLE
+    report = mutate(args.policies, args.cases, args.jobs or default_jobs())
+    print(render(report), end="")
+    return FAILED if report.survivors else OK

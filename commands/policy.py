@@ -68,6 +68,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     mutate.set_defaults(handler=mutate_command)
 
+    status = commands.add_parser(
+        "status",
+        help="the policy a development server uses, and the last edit it refused to load",
+    )
+    _common(status)
+    status.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the server (default: %(default)s)"
+    )
+    status.set_defaults(handler=status_command)
+
     check = commands.add_parser("check", help="load and validate the .polar files")
     _common(check)
     check.set_defaults(handler=check_command)
@@ -223,3 +233,44 @@ def mutate_command(args: argparse.Namespace) -> int:
     report = mutate(args.policies, args.cases, args.jobs or default_jobs())
     print(render(report), end="")
     return FAILED if report.survivors else OK
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """Ask the running server's /healthz (development) which policy it uses; without a
+    server, say whether the files on disk load."""
+    import httpx
+
+    from policies.review.check import load_checked
+
+    try:
+        body = httpx.get(f"{args.url.rstrip('/')}/healthz", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        body = None
+    if body is None:
+        print(f"No server answers at {args.url}.")
+    elif "policy" not in body:
+        print(f"The server at {args.url} does not show its policy (not in development mode).")
+    else:
+        state = body["policy"]
+        print(
+            f"The server at {args.url} uses policy generation {state['generation']}, "
+            f"loaded at {state['loadedAt']}."
+        )
+        refused = state.get("lastRefused")
+        if refused:
+            still = "still refused: fix it" if refused["pending"] else "fixed since"
+            print(f"Last refused edit, at {refused['at']} ({still}): {refused['where']}")
+            print("\n".join("    " + line for line in refused["error"].splitlines()))
+            if refused["pending"]:
+                return FAILED
+        else:
+            print("No edit was refused since it started.")
+        return OK
+    from policies.engine import policy_files
+
+    _, findings = load_checked(policy_files(args.policies))
+    errors = [f for f in findings if f.level == "error"]
+    for finding in errors:
+        print(finding.format())
+    print("The files on disk do not load." if errors else "The files on disk load.")
+    return FAILED if errors else OK

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from policies.engine import POLICY_DIR
+from settings import PROJECT_DIR
 
 
 def espace(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +26,7 @@ def espace(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.engine import POLICY_DIR
+from settings import PROJECT_DIR
 
 FILL = """
 import asyncio, json, sys
@@ -56,7 +56,7 @@ def explain_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
         check=False,
     )
@@ -76,7 +76,7 @@ def explain(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
     )
 
@@ -197,7 +197,7 @@ def test_an_unmigrated_or_empty_database_says_which_command_to_run(tmp_dir: Path
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
     )
     assert migrated.returncode == 0, migrated.stderr

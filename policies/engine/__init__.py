@@ -236,8 +236,8 @@ class RefusedEdit:
 
 _AT = re.compile(r"at line (\d+), column \d+ of file (\S+?):?$", re.MULTILINE)
 _UNEXPECTED = re.compile(
-    r"^did not expect to find the token '(?P<token>[^']*)' at line (?P<line>\d+), "
-    r"column \d+ of file (?P<file>\S+?):"
+    r"^did not expect to find the token '(?P<token>\w+)' at line (?P<line>\d+), "
+    r"column (?P<column>\d+) of file (?P<file>\S+?):"
 )
 
 
@@ -253,6 +253,8 @@ def located(message: str) -> str:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return message
+    if line > len(lines) or lines[line - 1][: int(match.group("column")) - 1].strip():
+        return message  # not the start of a new rule
     index = line - 2
     while index >= 0 and (not lines[index].strip() or lines[index].lstrip().startswith("#")):
         index -= 1

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from policies.engine import policy_files
+from policies.review.sources import read_sources
 from settings import PROJECT_DIR
 
 FILL = """
@@ -98,7 +100,12 @@ def test_an_allowed_download_names_the_rules_with_file_and_line(explain_env) -> 
         f"ALLOWED: samuel.standard@acme.example may read Document {ids['invoice']}."
     )
     # The chain the engine followed: the document rule, rule 7 on the enrollment, the helper.
-    assert "documents.polar line 23:" in out
+    download_rule = next(
+        rule
+        for rule in read_sources(policy_files()).rules
+        if rule.action == "read" and rule.resource_class == "Document"
+    )
+    assert f"documents.polar line {download_rule.location.line}:" in out
     assert "# Rule 7: a standard user sees only the document kinds their access lists." in out
     assert "using common.polar line" in out and "has_standard_access_to_kind(" in out
     assert "sees INVOICE_COPY" in out  # who asks, as read from the database

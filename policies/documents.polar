@@ -22,3 +22,8 @@ allow_field(viewer: Viewer, "read_document", _enrollment: Enrollment, _kind: Str
 # A document may be read (and downloaded) by whoever may read its kind on its enrollment.
 allow(viewer: Viewer, "read", document: Document) if
   allow_field(viewer, "read_document", document.enrollment, document.kind);
+
+# Rule 11 and 12: an invoice (its amounts, a loyalty pass discount) is shown to whoever may
+# read the invoice copies of its enrollment.
+allow(viewer: Viewer, "read", invoice: Invoice) if
+  allow_field(viewer, "read_document", invoice.enrollment, "INVOICE_COPY");

@@ -46,8 +46,7 @@ READS_THE_POLICY = [
     "tests/test_permissions_property.py",
     "tests/test_policy_matrix.py",
     "tests/test_policy_explain.py",
-    "tests/test_policy_cases.py",
-]
+]  # (the cases themselves: `espace policy test` above)
 
 
 def edited(tmp_dir: Path, name: str, rule: str) -> Path:
@@ -113,8 +112,6 @@ def test_each_readme_walkthrough_passes_the_tools_and_the_tests_that_read_the_po
 ) -> None:
     copy = policy_copy(tmp_dir)
     assert len(apply(walk, copy)) >= 2  # cases and a rule
-    before = espace("policy", "test", "--policies", str(copy))
-    assert before.returncode in (0, 1), before.stderr
     for tool in ("check", "test", "matrix", "mutate"):
         result = espace("policy", tool, "--policies", str(copy))
         assert result.returncode == 0, f"espace policy {tool}:\n{result.stdout}{result.stderr}"

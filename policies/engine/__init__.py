@@ -41,7 +41,7 @@ from models.accounts import Account
 from models.audit import AuditEntry
 from models.companies import Establishment
 from models.documents import Document
-from models.enrollments import Enrollment
+from models.enrollments import Enrollment, Invoice
 
 # The folder of `.polar` files, `policies/`. POLICIES_DIR points the server, the tools and
 # the tests at a copy instead (a reviewer trying a change, the walk-through tests).
@@ -101,6 +101,13 @@ RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
     Document: {
         "id": int,
         "kind": str,
+        "enrollment_id": int,
+        "enrollment": Relation(
+            kind="one", other_type="Enrollment", my_field="enrollment_id", other_field="id"
+        ),
+    },
+    Invoice: {
+        "id": int,
         "enrollment_id": int,
         "enrollment": Relation(
             kind="one", other_type="Enrollment", my_field="enrollment_id", other_field="id"

@@ -105,6 +105,7 @@ _RESOURCES: dict[str, Any] = {
         "access": {"account": "colleague", "establishment": "site", "role": "ADMIN"}
     },
     "registrant-account": {"account": "registrant"},
+    "invoice": {"invoice": {"enrollment": "web-order"}},
     "audit-entry": {"auditentry": {"establishment": "site", "action": "access.granted"}},
     "admin-request": {"adminaccessrequest": {"account": "registrant", "establishment": "site"}},
 }
@@ -128,12 +129,13 @@ SUBJECTS: dict[str, list[tuple[str, str]]] = {
         ("an order taken by phone, VALIDATED", "phone-order"),
         ("an online order, INVOICED", "invoiced-order"),
     ],
+    "Invoice": [("an invoice of the online order", "invoice")],
     "AuditEntry": [("an audit entry of the establishment", "audit-entry")],
     "AdminAccessRequest": [("the registrant's admin access request", "admin-request")],
     "Viewer": [("the viewer themselves", "self")],
 }
 ANY_SUBJECT = ("any resource (asked on the establishment)", "site")
-CLASS_ORDER = ["Establishment", "Access", "Account", "Enrollment", "Document"]
+CLASS_ORDER = ["Establishment", "Access", "Account", "Enrollment", "Document", "Invoice"]
 
 
 @dataclass

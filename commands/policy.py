@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from policies.engine import POLICY_DIR
 
@@ -173,7 +174,7 @@ def explain_command(args: argparse.Namespace) -> int:
     from commands.runner import run_with_database
     from models.database import DatabaseNotMigrated
     from policies.engine import policy_files
-    from policies.review.explain import ExplainError, check_question, explain, load_question
+    from policies.review.explain import ExplainError, check_question, explain
     from policies.review.sources import read_sources
 
     policy = _load_policy(args.policies)
@@ -181,7 +182,7 @@ def explain_command(args: argparse.Namespace) -> int:
         return UNUSABLE
     try:
         check_question(read_sources(policy_files(args.policies)).rules, args.action, args.field)
-        viewer, resource = run_with_database(lambda: load_question(args.email, args.target))
+        viewer, resource, names = run_with_database(lambda: _question(args))
     except ExplainError as error:
         print(f"error: {error}", file=sys.stderr)
         return UNUSABLE
@@ -192,9 +193,16 @@ def explain_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return UNUSABLE
-    explanation = explain(policy, viewer, args.action, resource, args.field)  # type: ignore[arg-type]
+    explanation = explain(policy, viewer, args.action, resource, args.field, names)  # type: ignore[arg-type]
     print(explanation.text, end="")
     return OK
+
+
+async def _question(args: argparse.Namespace) -> tuple[Any, Any, dict[int, str]]:
+    from policies.review.explain import establishment_names, load_question
+
+    viewer, resource = await load_question(args.email, args.target)
+    return viewer, resource, await establishment_names(viewer, resource)
 
 
 def coverage_command(args: argparse.Namespace) -> int:

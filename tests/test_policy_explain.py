@@ -127,6 +127,15 @@ def test_a_denied_download_lists_the_rules_tried(explain_env) -> None:
     assert out.startswith("DENIED: samuel.standard@acme.example may not read Document")
     assert "kind='EVALUATION'" in out
     assert "No rule allows it. The engine tried these rules, and none matched:" in out
+    # For each rule tried, the condition that failed, with the values, in people's words.
+    assert "Why each rule did not allow it (the first condition that failed):" in out
+    assert "`kind in grant.document_kinds` is false" in out
+    assert 'kind = "EVALUATION"' in out
+    assert "grant.document_kinds = [INVOICE_COPY] (one per grant)" in out
+    assert "`viewer.is_staff = true` is false" in out and "viewer.is_staff = false" in out
+    assert "STANDARD access 2 to Acme Paris, sees INVOICE_COPY" in out  # who asks
+    assert "accounts.polar" not in out  # rules of other questions are not tried
+    assert "(Acme Paris)" in out
     for comment in (
         "# Rule 4: the registrant sees",
         "# Rule 6: an admin sees",

@@ -1,6 +1,7 @@
 """The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`.
 
-`create_app()` is the factory; `app` is the ASGI application uvicorn serves.
+`create_app()` is the factory. `app` is built on first access (for `uvicorn server:app`), so
+importing this module builds nothing: no settings, no policy loaded.
 `python server.py` serves it on 127.0.0.1:8000.
 """
 
@@ -26,14 +27,15 @@ from policies.engine import Policy
 from policies.engine.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
-from schema.downloads import download_document
 from schema.limits import operation_limits
+from schema.metrics import GraphQLMetrics
 from schema.performance import ParsedOnce, ValidatedOnce
 from services.mail_sender import background_sender
 from settings import Settings, get_settings
 from web import json_encoding
+from web.downloads import download_document
 from web.logs import configure_logging
-from web.metrics import GraphQLMetrics, metrics_endpoint
+from web.metrics import metrics_endpoint
 from web.process import tune_for_serving
 from web.stack import http_middleware
 
@@ -77,7 +79,7 @@ class EspaceGraphQL(GraphQL):
         here keep it longer): graphql-core's executor sits in a reference cycle that holds
         the context, so without this everything they loaded (8,000 documents on an export)
         waited for the garbage collector's next full pass, which then took tens of
-        milliseconds during which no request of the process moved (issue 8)."""
+        milliseconds during which no request of the process moved (bench/RESULTS.md)."""
         try:
             return await super().execute_operation(
                 request=request,
@@ -100,7 +102,7 @@ class EspaceGraphQL(GraphQL):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        """orjson: about ten times faster than `json.dumps` on a 1,000-row page (issue 8)."""
+        """orjson: about ten times faster than `json.dumps` on a 1,000-row page."""
         return json_encoding.encode_json(data)
 
 
@@ -165,8 +167,17 @@ def app_factory() -> Starlette:
     return create_app()
 
 
-# The ASGI application, for `uvicorn server:app`.
-app = create_app()
+_app: Starlette | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`server.app`, the ASGI application for `uvicorn server:app`, built once when first read."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

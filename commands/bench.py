@@ -1,4 +1,4 @@
-"""`espace bench`: the performance benchmark of the enrollment history (issue 8)."""
+"""`espace bench`: the performance benchmark of the enrollment history (bench/RESULTS.md)."""
 
 from __future__ import annotations
 

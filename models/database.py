@@ -49,8 +49,12 @@ def _default_config() -> dict[str, Any]:
     return tortoise_config(get_settings().database_url)
 
 
-# Read by the `tortoise` command line: `tortoise -c models.database.TORTOISE_ORM makemigrations`.
-TORTOISE_ORM = _default_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, built when read (by `tortoise -c models.database.TORTOISE_ORM
+    makemigrations`), so importing this module neither reads settings nor writes `var/`."""
+    if name == "TORTOISE_ORM":
+        return _default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def pending_migrations() -> list[str]:

@@ -1,4 +1,4 @@
-"""SQLite with reading connections beside the writing one (issue 8, isolation).
+"""SQLite with reading connections beside the writing one (bench/RESULTS.md, isolation).
 
 Tortoise's SQLite client has one connection behind one `asyncio.Lock`: every statement of
 every request queues behind the statement running, so a small query waits for the 8,000-row

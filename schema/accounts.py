@@ -13,7 +13,6 @@ from models.accounts import Account
 from schema.context import Info
 from schema.scalars import AccountKind, Language
 from services import accounts
-from services.errors import Forbidden
 
 
 @strawberry.type(name="Account", description="A person who can sign in to the customer space.")
@@ -44,9 +43,7 @@ class AccountType:
         "with FORBIDDEN."
     )
     def phone(self, info: Info) -> str | None:
-        if not info.context.policy.field_allowed(info.context.viewer, "read", self.model, "phone"):
-            raise Forbidden("You may not read this phone number.")
-        return self.model.phone
+        return accounts.visible_phone(info.context.policy, info.context.viewer, self.model)
 
     @classmethod
     def from_model(cls, account: Account) -> AccountType:

@@ -4,7 +4,7 @@ A 1,000-row page of enrollments with their documents is about 76,000 fields. gra
 completes each one the same general way (a resolve info, a response path, a resolver call,
 then a recursive completion), about 15 µs a field, so the page cost a second of CPU and held
 the event loop for all of it. The changes below all live in the executor; the schema and
-the answers are the same (issue 8):
+the answers are the same (bench/RESULTS.md):
 
 - **Plain fields are read directly.** A field with no resolver of its own (a Strawberry
   "basic" field) whose type is a scalar, an enum or a list of them is read with one

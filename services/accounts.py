@@ -25,6 +25,7 @@ from models.accounts import Account
 from models.companies import Company, Establishment
 from models.enrollments import Enrollment
 from models.enums import AccountKind, Language, TokenPurpose
+from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Unauthenticated
@@ -95,6 +96,14 @@ class EmailChange:
     enrollments_leaving_history: int
     enrollments_joining_history: int
     confirmed: bool
+
+
+def visible_phone(policy: Policy, viewer: Viewer | None, account: Account) -> str | None:
+    """The account's phone number, or Forbidden when the policy hides it from the viewer."""
+    policy.authorize_field(
+        viewer, "read", account, "phone", message="You may not read this phone number."
+    )
+    return account.phone
 
 
 def _link(path: str, token: str) -> str:

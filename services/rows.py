@@ -1,4 +1,4 @@
-"""Reading thousands of rows without holding the event loop (issue 8).
+"""Reading thousands of rows without holding the event loop (bench/RESULTS.md).
 
 Awaiting a Tortoise `.values()` query converts every row (dates, decimals, booleans) in one
 synchronous step after the fetch: for the 8,000 documents of a 1,000-row export that is tens

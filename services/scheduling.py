@@ -1,4 +1,4 @@
-"""Requests that have done more work give way to those that have done less (issue 8,
+"""Requests that have done more work give way to those that have done less (bench/RESULTS.md,
 isolation).
 
 All the requests of a server process share one event loop. Work on long lists is cut into

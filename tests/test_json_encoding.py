@@ -1,4 +1,4 @@
-"""GraphQL responses are encoded a slice at a time, yet byte for byte as before (issue 8).
+"""GraphQL responses are encoded a slice at a time, yet byte for byte as before.
 
 `web.json_encoding.encode` must give exactly `orjson.dumps`'s bytes for any JSON value
 (generated ones, and GraphQL-shaped ones with long lists at various depths), while letting

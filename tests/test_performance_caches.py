@@ -1,6 +1,6 @@
 """A query text is parsed and validated once, then served from the caches of
-`schema.performance` (issue 8): dashboards send the same few queries over and over. Counts,
-never timings."""
+`schema.performance`: dashboards send the same few queries over and over. Counts, never
+timings."""
 
 from __future__ import annotations
 

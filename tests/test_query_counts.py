@@ -1,5 +1,5 @@
 """The enrollment history costs a fixed number of SQL queries and Oso calls, whatever the page
-size (issue 8). A regression here (a query per row, a policy call per row) fails CI long
+size. A regression here (a query per row, a policy call per row) fails CI long
 before anyone notices a slow dashboard. Counts, never timings.
 """
 

@@ -1,5 +1,5 @@
 """What a request loaded is freed when the request ends, by reference counting, not left in
-reference cycles for the garbage collector's next full pass (issue 8): such a pass over an
+reference cycles for the garbage collector's next full pass: such a pass over an
 export's 8,000 documents holds every request of the process for tens of milliseconds.
 
 - Through the real app, a page's enrollment and document rows and the request's loaders are

@@ -1,5 +1,5 @@
 """`services.rows.values_in_slices` reads exactly what awaiting the Tortoise query reads, and
-lets other tasks run while it converts a long result (issue 8)."""
+lets other tasks run while it converts a long result (bench/RESULTS.md)."""
 
 from __future__ import annotations
 

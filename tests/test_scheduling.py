@@ -1,5 +1,5 @@
 """`services.scheduling`: requests that have done more work give way to those that did less
-(issue 8, isolation).
+(bench/RESULTS.md, isolation).
 
 Proved on the real event loop, by the order in which things happen, never by how long they
 take:

@@ -1,5 +1,5 @@
 """`models.sqlite_readers`: on SQLite, plain reads run on their own connections beside the
-writing one (issue 8, isolation).
+writing one (bench/RESULTS.md, isolation).
 
 Which connection ran a statement is seen by SQLite itself (a trace callback on each of the
 three connections), and what a read may see or wait for is proved with real concurrent tasks:

@@ -2,7 +2,8 @@
 
 `render_matrix(directory)` asks the real engine, loaded with the `.polar` files of
 `directory`, every question the rules can answer (the actions and fields named in rule heads)
-for five people in a small world, and writes the answers as Markdown tables. The committed
+for ten people (one establishment's people and the other tenants who must see none of it),
+and writes the answers as Markdown tables. The committed
 `policies/MATRIX.md` is that output; a test fails when it differs, so each policy change shows
 its effect as a diff in review. Regenerate it with `espace policy matrix`.
 """

@@ -22,21 +22,21 @@ from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
+from infra.mail_sender import background_sender
 from models.database import ensure_migrated, tortoise_config
+from performance import json_encoding
+from performance.operation_cache import ParsedOnce, ValidatedOnce
+from performance.process import tune_for_serving
 from policies.engine import Policy
 from policies.engine.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
 from schema.limits import operation_limits
 from schema.metrics import GraphQLMetrics
-from schema.performance import ParsedOnce, ValidatedOnce
-from services.mail_sender import background_sender
 from settings import Settings, get_settings
-from web import json_encoding
 from web.downloads import download_document
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
-from web.process import tune_for_serving
 from web.stack import http_middleware
 
 logger = logging.getLogger("espace")
@@ -94,7 +94,7 @@ class EspaceGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         """The response with its JSON already encoded, a slice at a time (see
-        `web.json_encoding`). Not the first part of an incremental (@defer) response, which
+        `performance.json_encoding`). Not the first part of an incremental (@defer) response, which
         Strawberry edits after this hook."""
         response = await super().process_result(request, result)
         if type(result) is ExecutionResult:

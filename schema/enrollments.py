@@ -14,6 +14,7 @@ import strawberry
 
 from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
+from performance import turns
 from schema.catalog import CourseSessionType
 from schema.context import Info
 from schema.documents import DocumentType
@@ -29,9 +30,9 @@ from schema.loaders import (
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
 from services import enrollments as service
-from services import history, scheduling
+from services import history
 from services.errors import NotFound
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")
@@ -347,7 +348,7 @@ class Query:
         page = await history.history_page(info.context.policy, viewer, criteria, first, after)
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
-        edges = await scheduling.map_in_slices(
+        edges = await turns.map_in_slices(
             lambda row: EnrollmentEdge(
                 cursor=history.encode_cursor(row),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),

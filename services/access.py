@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_establishment
+from infra.mail_outbox import queue_mail
 from models.access import Access, AdminAccessRequest, TrainingManager
 from models.accounts import Account
 from models.audit import AuditEntry
@@ -29,8 +31,6 @@ from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, NotFound
-from services.locks import lock_establishment
-from services.mail import queue_mail
 from services.training_managers import grant_known_training_manager_accesses
 
 DEFAULT_AUDIT_PAGE = 50

@@ -21,6 +21,8 @@ from limits import parse
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from infra.mail_outbox import queue_mail
+from infra.one_time_tokens import claim_token, consume_token, issue_token, revoke_tokens
 from models.accounts import Account
 from models.companies import Company, Establishment
 from models.enrollments import Enrollment
@@ -29,7 +31,7 @@ from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Unauthenticated
-from services.mail import queue_mail
+from services.login_sessions import end_other_sessions, end_session, start_session
 from services.passwords import (
     check_password_rules,
     hash_password,
@@ -46,8 +48,6 @@ from services.rate_limits import (
     SIGN_UPS_PER_ADDRESS,
     Limit,
 )
-from services.sessions import end_other_sessions, end_session, start_session
-from services.tokens import claim_token, consume_token, issue_token, revoke_tokens
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 

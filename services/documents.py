@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from tortoise.transactions import in_transaction
 
+from infra.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
 from models.accounts import Account
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
@@ -33,8 +34,7 @@ from policies.engine import Policy, Viewer
 from services import audit
 from services.errors import BadUserInput, Forbidden, NotFound
 from services.history import visible_enrollments
-from services.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from services.storage import Storage, get_storage
 from settings import get_settings
 

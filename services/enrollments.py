@@ -23,6 +23,8 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_establishment
+from infra.mail_outbox import queue_mail
 from models.accounts import Account
 from models.catalog import CourseSession
 from models.companies import Establishment
@@ -36,8 +38,6 @@ from services.admins import make_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, NotFound
-from services.locks import lock_establishment
-from services.mail import queue_mail
 
 VALIDATION_BUSINESS_HOURS = 24
 MAX_TRAINEES = 50

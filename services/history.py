@@ -21,9 +21,9 @@ from tortoise.queryset import QuerySet
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
 from models.enums import DocumentKind, EnrollmentStatus
+from performance.rows import values_in_slices
 from policies.engine import MATCH_NOTHING, Policy, Viewer
 from services.errors import BadUserInput, NotFound
-from services.rows import values_in_slices
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

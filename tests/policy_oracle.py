@@ -12,7 +12,7 @@ from models.accounts import Account
 from models.enrollments import Enrollment
 from models.enums import DocumentKind
 from policies.engine import Policy, Viewer
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 
 
 async def viewer_for(email: str) -> Viewer:

@@ -9,7 +9,7 @@ import pytest
 from models.enums import AccessRole
 from policies.engine import Policy
 from services.errors import Forbidden, NotFound
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from bench.sql_counter import counting_sql
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
 from policies.engine import Policy
@@ -31,9 +30,10 @@ from schema.context import Context
 from schema.enrollments import EnrollmentType
 from schema.loaders import documents_loader, prefetch_documents, trainees_loader
 from services.history import CourseRow, DocumentRow, EnrollmentRow, SessionRow
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import gql
+from tests.sql_counter import counting_sql
 from tests.test_query_counts import _history
 
 ROWS = 40

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.mail_sender import pending_count
+from infra.mail_sender import pending_count
 
 
 class _Backlog(Collector):

@@ -104,7 +104,7 @@ class SqliteWithReaders(SqliteClient):
 
         When no reading connection is free, the rows are read at once on the writing
         connection and only handed out in chunks: the caller may wait between chunks
-        (`services.scheduling.give_way`) for a request that needs that connection.
+        (`performance.turns.give_way`) for a request that needs that connection.
         """
         reader = self._reader(query)
         if reader is None:

@@ -41,6 +41,10 @@ class Action(StrEnum):
     STAFF_CANCEL = "staff_cancel"
     OVERDUE_VALIDATIONS = "overdue_validations"
     UPDATE_FRAMEWORK_AGREEMENT = "update_framework_agreement"
+    WRITE_IN_MAILS_TO_OTHERS = "write_in_mails_to_others"
+    SEE_NEGOTIATED_PRICES = "see_negotiated_prices"
+    WITHDRAW = "withdraw"
+    ACCEPT = "accept"
 
 
 class Field(StrEnum):
@@ -48,6 +52,7 @@ class Field(StrEnum):
 
     ACCESSES = "accesses"
     PHONE = "phone"
+    INVITATIONS = "invitations"
 
 
 ACTIONS: frozenset[str] = frozenset(action.value for action in Action)

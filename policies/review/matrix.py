@@ -32,7 +32,7 @@ ALL_KINDS = [kind.value for kind in DocumentKind]
 ROWS: list[tuple[str, str]] = [
     ("admin", "admin of the establishment"),
     ("standard", f"standard user of the establishment, sees {', '.join(STANDARD_KINDS)}"),
-    ("registrant", "registrant of the orders, employee of the company, no access"),
+    ("registrant", "registrant of the orders, no access (a stranger to the company)"),
     ("unrelated", "an account with no link to the establishment or its orders"),
     ("staff", "back office"),
     ("sister-admin", "admin of another establishment of the same company"),
@@ -45,35 +45,29 @@ ROWS: list[tuple[str, str]] = [
 _PERSONAS: dict[str, Any] = {
     "admin": {
         "email": "admin@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "site", "role": "ADMIN"}],
     },
     "standard": {
         "email": "standard@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "site", "role": "STANDARD", "kinds": STANDARD_KINDS}],
     },
-    "registrant": {"email": "registrant@matrix.example", "company": 1},
+    "registrant": {"email": "registrant@matrix.example"},
     "unrelated": {"email": "unrelated@matrix.example"},
     "staff": {"email": "staff@matrix.example", "staff": True},
     "sister-admin": {
         "email": "sister-admin@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "sister-site", "role": "ADMIN"}],
     },
     "sister-standard": {
         "email": "sister-standard@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "sister-site", "role": "STANDARD", "kinds": ALL_KINDS}],
     },
     "other-company-admin": {
         "email": "admin@other-company.example",
-        "company": 2,
         "accesses": [{"establishment": "other-company-site", "role": "ADMIN"}],
     },
     "other-company-standard": {
         "email": "standard@other-company.example",
-        "company": 2,
         "accesses": [
             {"establishment": "other-company-site", "role": "STANDARD", "kinds": ALL_KINDS}
         ],
@@ -109,6 +103,8 @@ _RESOURCES: dict[str, Any] = {
     "invoice": {"invoice": {"enrollment": "web-order"}},
     "audit-entry": {"auditentry": {"establishment": "site", "action": "access.granted"}},
     "admin-request": {"adminaccessrequest": {"account": "registrant", "establishment": "site"}},
+    "company": {"company": {"id": 1}},
+    "invitation": {"invitation": {"establishment": "site", "email": "invitee@matrix.example"}},
 }
 _PERSONAS["colleague"] = {
     "email": "colleague@matrix.example",
@@ -133,6 +129,8 @@ SUBJECTS: dict[str, list[tuple[str, str]]] = {
     "Invoice": [("an invoice of the online order", "invoice")],
     "AuditEntry": [("an audit entry of the establishment", "audit-entry")],
     "AdminAccessRequest": [("the registrant's admin access request", "admin-request")],
+    "Company": [("the company of the establishment", "company")],
+    "Invitation": [("a pending invitation to the establishment", "invitation")],
     "Viewer": [("the viewer themselves", "self")],
 }
 ANY_SUBJECT = ("any resource (asked on the establishment)", "site")

@@ -23,6 +23,7 @@ from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
 from infra.mail_sender import background_sender
+from infra.storage import close_storages
 from models.database import ensure_migrated, tortoise_config
 from performance import json_encoding
 from performance.operation_cache import ParsedOnce, ValidatedOnce
@@ -141,7 +142,10 @@ def create_app(
                 await ensure_migrated()
                 async with background_sender(settings):  # delivers the mail outbox
                     tune_for_serving()
-                    yield
+                    try:
+                        yield
+                    finally:
+                        await close_storages()  # the document store's connections
         else:
             yield
 

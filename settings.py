@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     documents_dir: Path = VAR_DIR / "documents"
+    # Where document bytes live (infra/storage): unset or file:///path is a local folder
+    # (DOCUMENTS_DIR when unset); s3://bucket/prefix an S3-compatible bucket, with
+    # DOCUMENTS_DIR holding only the uploads being checked.
+    documents_url: str | None = None
+    # Downloads answer a redirect to a short-lived presigned URL of the store (S3 only),
+    # after the policy check, instead of streaming the bytes through the application.
+    documents_redirect: bool = False
+    s3_endpoint_url: str | None = None  # unset: AWS S3 itself
+    s3_region: str | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    aws_access_key_id: str | None = None  # unset: botocore's usual credential chain
+    aws_secret_access_key: SecretStr | None = None
     redis_url: str | None = None
     cors_origins: list[str] = []
     metrics_enabled: bool = False

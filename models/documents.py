@@ -24,4 +24,5 @@ class Document(Model):
         table = "document"
         # (enrollment_id, created_at): a page's documents read newest first per enrollment
         # straight off the index, with no sort before the first row (bench/RESULTS.md).
-        indexes = (("enrollment_id", "kind"), ("enrollment_id", "created_at"))
+        # checksum: whether any row still names a stored object (services.document_storage).
+        indexes = (("enrollment_id", "kind"), ("enrollment_id", "created_at"), ("checksum",))

@@ -19,6 +19,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from infra.pdf import simple_pdf
+from infra.storage import get_storage, put_bytes
 from models.access import Access
 from models.accounts import Account
 from models.catalog import Course, CourseSession
@@ -34,7 +35,6 @@ from models.enums import (
     EnrollmentStatus,
 )
 from services.business_hours import add_business_hours
-from services.storage import get_storage
 
 DEMO_PASSWORD = "espace-demo-2026"
 ENROLLMENT_COUNT = 200
@@ -283,7 +283,7 @@ async def seed_demo() -> str:
                         f"Session {session.starts_on.isoformat()} ({session.city})",
                     ]
                 )
-                checksum = storage.put(data)
+                checksum = await put_bytes(storage, data)
                 await Document.create(
                     enrollment=enrollment,
                     kind=kind.value,

@@ -6,42 +6,43 @@ enrollment, `read` on the document); this module only asks.
 A download link is bound to one document, one account and an expiry five minutes ahead,
 signed with HMAC-SHA256 under `SECRET_KEY`. Following it reloads the account and its
 accesses and asks the policy again, so a revoked access stops working at once, even with a
-link handed out before.
+link handed out before. With `DOCUMENTS_REDIRECT=true` and a store that can presign, the
+download then answers a redirect to a short-lived URL of the store instead of the bytes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import urlencode
 
-from tortoise.transactions import in_transaction
-
 from infra.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
+from infra.storage import Staged, Storage, get_storage
 from models.accounts import Account
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
 from models.enums import DocumentKind
 from policies.engine import Policy, Viewer
 from services import audit
+from services.document_storage import publishing
 from services.errors import BadUserInput, Forbidden, NotFound
+from services.filenames import content_disposition
 from services.history import visible_enrollments
 from services.login_sessions import viewer_for_account
-from services.storage import Storage, get_storage
 from settings import get_settings
 
 logger = logging.getLogger("espace.documents")
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 LINK_LIFETIME = timedelta(minutes=5)
+REDIRECT_LIFETIME = timedelta(minutes=1)  # of a presigned URL of the store
 READ_CHUNK = 64 * 1024
 # A PDF ends with `%%EOF`, possibly followed by a line break or a little padding.
 EOF_WINDOW = 1024
@@ -91,21 +92,22 @@ def _not_a_pdf() -> BadUserInput:
     return BadUserInput("The file is not a PDF document.", field="file")
 
 
-def store_pdf(
+async def stage_pdf(
     source: BinaryIO,
     declared_size: int | None = None,
     *,
     storage: Storage | None = None,
     limit: int = MAX_UPLOAD_BYTES,
-) -> tuple[str, int]:
-    """Check and store an uploaded PDF; return (checksum, size). Blocking: run it in a thread.
+) -> Staged:
+    """Check an uploaded PDF while spooling it (read in a worker thread); the result is
+    published with its row by `_record_document`.
 
     A declared size over the limit is refused before reading anything.
     """
     if declared_size is not None and declared_size > limit:
         raise _too_large(limit)
     storage = storage or get_storage()
-    return storage.put_stream(_pdf_chunks(source, limit))
+    return await storage.stage(_pdf_chunks(source, limit))
 
 
 def clean_filename(name: str | None, fallback: str) -> str:
@@ -140,47 +142,43 @@ async def _record_document(
     enrollment: Enrollment,
     kind: DocumentKind,
     filename: str,
-    checksum: str,
-    size: int,
+    staged: Staged,
     *,
     generated: bool,
     author: Account,
     client_address: str,
     storage: Storage,
 ) -> Document:
-    """Write the row and its audit entry in one transaction; if that fails, remove the file
-    unless another document already refers to the same bytes."""
-    try:
-        async with in_transaction():
-            document = await Document.create(
-                enrollment=enrollment,
-                kind=kind.value,
-                filename=filename,
-                content_type="application/pdf",
-                size=size,
-                checksum=checksum,
-                generated=generated,
-                uploaded_by=author,
-            )
-            await audit.record(
-                "document.generated" if generated else "document.attached",
-                actor=author,
-                target_type="Document",
-                target_id=document.id,
-                establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
-                after={
-                    "enrollmentId": enrollment.id,
-                    "kind": kind.value,
-                    "filename": filename,
-                    "size": size,
-                    "checksum": checksum,
-                },
-                client_address=client_address,
-            )
-    except BaseException:
-        if not await Document.filter(checksum=checksum).exists():
-            storage.remove(checksum)
-        raise
+    """Publish the bytes and write the row and its audit entry in one transaction; if that
+    fails, the object is removed unless a committed document names the same bytes
+    (`services.document_storage.publishing`)."""
+    checksum, size = staged.checksum, staged.size
+    async with publishing(storage, staged):
+        document = await Document.create(
+            enrollment=enrollment,
+            kind=kind.value,
+            filename=filename,
+            content_type="application/pdf",
+            size=size,
+            checksum=checksum,
+            generated=generated,
+            uploaded_by=author,
+        )
+        await audit.record(
+            "document.generated" if generated else "document.attached",
+            actor=author,
+            target_type="Document",
+            target_id=document.id,
+            establishment_id=enrollment.establishment_id,  # type: ignore[attr-defined]
+            after={
+                "enrollmentId": enrollment.id,
+                "kind": kind.value,
+                "filename": filename,
+                "size": size,
+                "checksum": checksum,
+            },
+            client_address=client_address,
+        )
     document.enrollment = enrollment
     return document
 
@@ -200,14 +198,13 @@ async def attach_document(
     """Staff attach an uploaded PDF (at most 20 MB, checked by content) to an enrollment."""
     enrollment = await _enrollment_for_staff(policy, viewer, enrollment_id)
     storage = get_storage()
-    checksum, size = await asyncio.to_thread(store_pdf, source, declared_size, storage=storage)
+    staged = await stage_pdf(source, declared_size, storage=storage)
     name = clean_filename(filename, f"{enrollment.reference}-{kind.value.lower()}")
     return await _record_document(
         enrollment,
         kind,
         name,
-        checksum,
-        size,
+        staged,
         generated=False,
         author=author,
         client_address=client_address,
@@ -266,13 +263,12 @@ async def generate_document(
     enrollment = await _enrollment_for_staff(policy, viewer, enrollment_id)
     data = generator(await enrollment_facts(enrollment.id))
     storage = get_storage()
-    checksum = await asyncio.to_thread(storage.put, data)
+    staged = await storage.stage([data])
     return await _record_document(
         enrollment,
         kind,
         f"{enrollment.reference}-{kind.value.lower().replace('_', '-')}.pdf",
-        checksum,
-        len(data),
+        staged,
         generated=True,
         author=author,
         client_address=client_address,
@@ -339,8 +335,11 @@ def _check_link(
 
 @dataclass
 class Download:
+    """Either the bytes to stream, or a presigned URL of the store to redirect to."""
+
     document: Document
-    chunks: Iterator[bytes]
+    chunks: AsyncIterator[bytes] | None
+    redirect_url: str | None = None
 
 
 async def open_download(
@@ -366,9 +365,17 @@ async def open_download(
     # The link names the document: a refusal is FORBIDDEN, its existence is no secret here.
     policy.authorize(viewer, "read", document, read_action=None)
     storage = get_storage()
-    if not storage.exists(document.checksum):
-        logger.error("document %s: file %s is missing", document.id, document.checksum)
+    if await storage.stat(document.checksum) is None:
+        logger.error("document %s: object %s is missing", document.id, document.checksum)
         raise NotFound("Document")
+    redirect_url = None
+    if get_settings().documents_redirect:  # only now that the policy said yes
+        redirect_url = await storage.presigned_url(
+            document.checksum,
+            content_disposition=content_disposition(document.filename),
+            content_type=document.content_type,
+            lifetime=REDIRECT_LIFETIME,
+        )
     await audit.record(
         "document.downloaded",
         actor=person,
@@ -378,40 +385,6 @@ async def open_download(
         after={"kind": document.kind, "filename": document.filename},
         client_address=client_address,
     )
-    return Download(document, storage.open(document.checksum))
-
-
-# -- integrity -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StorageProblem:
-    document_id: int
-    checksum: str
-    problem: str  # "missing" or "corrupt"
-
-
-@dataclass
-class VerifyReport:
-    checked: int
-    problems: list[StorageProblem]
-
-
-async def verify_storage(storage: Storage | None = None) -> VerifyReport:
-    """Check the file of every document against its checksum."""
-    storage = storage or get_storage()
-    rows = await Document.all().order_by("id").values_list("id", "checksum")
-    digests: dict[str, str | None] = {}
-    problems: list[StorageProblem] = []
-    for document_id, checksum in rows:
-        if checksum not in digests:
-            try:
-                digests[checksum] = await asyncio.to_thread(storage.digest, checksum)
-            except ValueError:  # not even a SHA-256: cannot be stored
-                digests[checksum] = None
-        found = digests[checksum]
-        if found is None:
-            problems.append(StorageProblem(document_id, checksum, "missing"))
-        elif found != checksum:
-            problems.append(StorageProblem(document_id, checksum, "corrupt"))
-    return VerifyReport(checked=len(rows), problems=problems)
+    if redirect_url is not None:
+        return Download(document, None, redirect_url)
+    return Download(document, storage.read(document.checksum))

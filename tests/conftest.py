@@ -8,6 +8,7 @@ A throw-away database is created for the run and dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -145,3 +146,55 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 def tmp_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="espace-case-", dir=_TMP))
     yield path
+
+
+# -- document stores -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def settings_env(**values: str | None) -> Iterator[None]:
+    """Change environment variables (None removes one) and the settings read from them, for
+    the duration of the block."""
+    saved = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+async def s3_server() -> AsyncIterator[Any]:
+    """A real S3-compatible server (moto's), started once for the run when a test asks."""
+    from infra.storage import close_storages
+    from tests.s3_server import running
+
+    with running() as server:
+        yield server
+        await close_storages()
+
+
+@pytest.fixture(params=["local", "s3"])
+def document_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test on a local folder, then on the S3 server (a fresh folder or prefix each
+    time):
+    `pytestmark = pytest.mark.usefixtures("document_store")` in a module runs all its tests
+    on both stores."""
+    directory = tempfile.mkdtemp(prefix="documents-", dir=_TMP)  # a fresh DOCUMENTS_DIR too
+    if request.param == "local":
+        with settings_env(DOCUMENTS_URL=None, DOCUMENTS_DIR=directory):
+            yield "local"
+    else:
+        s3 = request.getfixturevalue("s3_server")
+        with settings_env(**s3.settings(), DOCUMENTS_DIR=directory):
+            yield "s3"

@@ -138,10 +138,10 @@ async def enrollment(
 async def document(of: Enrollment, kind: DocumentKind, data: bytes | None = None) -> Document:
     """A document row with its bytes really stored."""
     from infra.pdf import simple_pdf
-    from services.storage import get_storage
+    from infra.storage import get_storage, put_bytes
 
     data = data or simple_pdf([f"{kind.value} of {of.reference}"])
-    checksum = get_storage().put(data)
+    checksum = await put_bytes(get_storage(), data)
     return await Document.create(
         enrollment=of,
         kind=kind.value,

@@ -1,5 +1,6 @@
 """Staff attach and generate documents (rule 12); refused uploads leave nothing behind;
-`espace documents verify` finds missing and corrupt files."""
+`espace documents verify` finds missing, corrupt and orphaned objects. Every test runs on the
+local folder and on a real S3-compatible server (the `document_store` fixture)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import uvicorn
 from pypdf import PdfReader
 
 from infra.pdf import simple_pdf
+from infra.storage import Staged, get_storage, put_bytes
 from models.audit import AuditEntry
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
@@ -29,6 +31,8 @@ from services.errors import BadUserInput
 from settings import PROJECT_DIR, get_settings
 from tests import factories
 from tests.graphql import GraphQLResult, gql
+
+pytestmark = pytest.mark.usefixtures("document_store")
 
 ATTACH = """
 mutation Attach($enrollmentId: ID!, $kind: DocumentKind!, $file: Upload!) {
@@ -78,12 +82,18 @@ async def upload(
     return GraphQLResult(response)
 
 
-def stored_files() -> set[str]:
-    """Every file under DOCUMENTS_DIR, temporary ones included."""
+def local_files() -> set[str]:
     root = Path(get_settings().documents_dir)
     if not root.exists():
         return set()
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+async def stored_files() -> set[str]:
+    """Every object of the store, and every file under DOCUMENTS_DIR (the local folder's
+    objects, and the temporary files of uploads being checked, with either store)."""
+    names = {f"object {checksum}" async for checksum, _ in get_storage().checksums()}
+    return names | local_files()
 
 
 def link_path(url: str) -> str:
@@ -135,7 +145,7 @@ async def test_only_staff_attach_documents(client):
     claire = await factories.account("claire@acme.example")
     await factories.access(claire, await enrollment.establishment, AccessRole.ADMIN)  # type: ignore[misc]
     stranger = await factories.account("nobody@elsewhere.example")
-    before = stored_files()
+    before = await stored_files()
 
     as_admin = await upload(
         client, await factories.token_for(claire), enrollment.id, "INVOICE_COPY", pdf_bytes("x")
@@ -147,7 +157,7 @@ async def test_only_staff_attach_documents(client):
     assert as_admin.code_at("attachDocument") == "FORBIDDEN"
     assert as_stranger.code_at("attachDocument") == "NOT_FOUND"
     assert await Document.all().count() == 0
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
 @pytest.mark.parametrize(
@@ -161,7 +171,7 @@ async def test_only_staff_attach_documents(client):
 )
 async def test_a_file_that_is_not_a_pdf_is_refused_and_leaves_nothing(client, label, data):
     token, enrollment = await staff_and_enrollment()
-    before = stored_files()
+    before = await stored_files()
 
     result = await upload(client, token, enrollment.id, "INVOICE_COPY", data, "invoice.pdf")
 
@@ -169,7 +179,7 @@ async def test_a_file_that_is_not_a_pdf_is_refused_and_leaves_nothing(client, la
     assert "not a PDF" in result.errors[0]["message"]
     assert await Document.all().count() == 0
     assert await AuditEntry.all().count() == 0
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
 async def test_a_file_over_20_mb_is_refused_and_leaves_nothing(client):
@@ -177,7 +187,7 @@ async def test_a_file_over_20_mb_is_refused_and_leaves_nothing(client):
     head = b"%PDF-1.4\n"
     tail = b"\n%%EOF\n"
     data = head + b"0" * (documents.MAX_UPLOAD_BYTES + 1 - len(head) - len(tail)) + tail
-    before = stored_files()
+    before = await stored_files()
 
     result = await upload(client, token, enrollment.id, "INVOICE_COPY", data)
 
@@ -185,64 +195,65 @@ async def test_a_file_over_20_mb_is_refused_and_leaves_nothing(client):
     assert result.code_at("attachDocument") == "BAD_USER_INPUT"
     assert "20 MB" in result.errors[0]["message"]
     assert await Document.all().count() == 0
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
-def test_the_20_mb_limit_is_checked_on_the_bytes_themselves():
+async def test_the_20_mb_limit_is_checked_on_the_bytes_themselves():
     head = b"%PDF-1.4\n"
     tail = b"\n%%EOF\n"
     limit = documents.MAX_UPLOAD_BYTES
     at_limit = head + b"1" * (limit - len(head) - len(tail)) + tail
-    before = stored_files()
+    before = await stored_files()
 
     with pytest.raises(BadUserInput, match="20 MB"):
-        documents.store_pdf(io.BytesIO(at_limit + b"\n"), None)
-    assert stored_files() == before
+        await documents.stage_pdf(io.BytesIO(at_limit + b"\n"), None)
+    assert await stored_files() == before
 
-    checksum, size = documents.store_pdf(io.BytesIO(at_limit), None)
-    assert size == limit
-    assert checksum == hashlib.sha256(at_limit).hexdigest()
-    documents.get_storage().remove(checksum)
+    staged = await documents.stage_pdf(io.BytesIO(at_limit), None)
+    assert staged.size == limit
+    assert staged.checksum == hashlib.sha256(at_limit).hexdigest()
+    staged.discard()
+    assert await stored_files() == before  # staged, never published
 
 
-def test_a_declared_size_over_the_limit_is_refused_before_reading():
+async def test_a_declared_size_over_the_limit_is_refused_before_reading():
     class Unreadable(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:
             raise AssertionError("read although the declared size was too large")
 
     with pytest.raises(BadUserInput, match="20 MB"):
-        documents.store_pdf(Unreadable(), documents.MAX_UPLOAD_BYTES + 1)
+        await documents.stage_pdf(Unreadable(), documents.MAX_UPLOAD_BYTES + 1)
 
 
-def test_an_oversized_stream_without_a_declared_size_stops_and_leaves_no_file():
-    before = stored_files()
+async def test_an_oversized_stream_without_a_declared_size_stops_and_leaves_no_file():
+    before = await stored_files()
     data = b"%PDF-1.7\n" + os.urandom(300_000) + b"%%EOF"
 
     with pytest.raises(BadUserInput, match="larger"):
-        documents.store_pdf(io.BytesIO(data), None, limit=200_000)
+        await documents.stage_pdf(io.BytesIO(data), None, limit=200_000)
 
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
-def test_a_source_failing_midway_leaves_no_file():
+async def test_a_source_failing_midway_leaves_no_file():
     class BrokenPipe(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:
             if self.tell() > 100_000:
                 raise ConnectionResetError("client went away")
             return super().read(size)
 
-    before = stored_files()
+    before = await stored_files()
     source = BrokenPipe(b"%PDF-1.7\n" + os.urandom(400_000) + b"%%EOF")
 
     with pytest.raises(ConnectionResetError):
-        documents.store_pdf(source)
+        await documents.stage_pdf(source)
 
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
 async def test_a_failed_record_removes_the_file_it_stored(client, monkeypatch):
     token, enrollment = await staff_and_enrollment()
-    before = stored_files()
+    before = await stored_files()
 
     async def audit_down(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")
@@ -252,7 +263,7 @@ async def test_a_failed_record_removes_the_file_it_stored(client, monkeypatch):
 
     assert result.code_at("attachDocument") == "INTERNAL_SERVER_ERROR"
     assert await Document.all().count() == 0
-    assert stored_files() == before
+    assert await stored_files() == before
 
 
 async def test_a_failed_record_keeps_a_file_another_document_uses(client, monkeypatch):
@@ -260,7 +271,7 @@ async def test_a_failed_record_keeps_a_file_another_document_uses(client, monkey
     data = pdf_bytes("shared bytes 72")
     first = await upload(client, token, enrollment.id, "EVALUATION", data)
     first.ok()
-    kept = stored_files()
+    kept = await stored_files()
 
     async def audit_down(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")
@@ -270,8 +281,8 @@ async def test_a_failed_record_keeps_a_file_another_document_uses(client, monkey
 
     assert again.code_at("attachDocument") == "INTERNAL_SERVER_ERROR"
     assert await Document.all().count() == 1
-    assert stored_files() == kept
-    assert documents.get_storage().exists(hashlib.sha256(data).hexdigest())
+    assert await stored_files() == kept
+    assert await get_storage().stat(hashlib.sha256(data).hexdigest()) is not None
 
 
 # -- an upload cut off in the middle, over a real socket -----------------------------------
@@ -313,7 +324,7 @@ def multipart_body(
 async def test_an_upload_cut_off_midway_leaves_no_record_and_no_file(live_server):
     server, port = live_server
     token, enrollment = await staff_and_enrollment()
-    before = stored_files()
+    before = await stored_files()
     boundary = "espace-test-boundary"
     data = b"%PDF-1.7\n" + os.urandom(2_000_000) + b"\n%%EOF\n"
     body = multipart_body(enrollment.id, "INVOICE_COPY", data, boundary)
@@ -348,8 +359,8 @@ async def test_an_upload_cut_off_midway_leaves_no_record_and_no_file(live_server
     assert response.json()["data"]["attachDocument"]["kind"] == "PURCHASE_ORDER"
     assert await Document.all().values_list("kind", flat=True) == ["PURCHASE_ORDER"]
     checksum = hashlib.sha256(whole).hexdigest()
-    assert stored_files() - before <= {f"{checksum[:2]}/{checksum}"}
-    assert not any(Path(name).name.startswith(".incoming-") for name in stored_files())
+    assert await stored_files() - before <= {f"object {checksum}", f"{checksum[:2]}/{checksum}"}
+    assert not any(Path(name).name.startswith(".incoming-") for name in await stored_files())
 
 
 # -- generated documents -------------------------------------------------------------------
@@ -452,10 +463,14 @@ async def test_only_staff_generate_documents(client):
 # -- espace documents verify -----------------------------------------------------------------
 
 
-def run_verify() -> subprocess.CompletedProcess[str]:
-    """`espace documents verify`, as an operator runs it, on the test database and storage."""
+def run_verify(*options: str) -> subprocess.CompletedProcess[str]:
+    """`espace documents verify`, as an operator runs it, on the test database and store."""
     return subprocess.run(
-        [sys.executable, "-c", "from commands import main; main(['documents', 'verify'])"],
+        [
+            sys.executable,
+            "-c",
+            f"from commands import main; main(['documents', 'verify', *{list(options)!r}])",
+        ],
         cwd=PROJECT_DIR,
         env=dict(os.environ),
         capture_output=True,
@@ -464,26 +479,45 @@ def run_verify() -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_verify_reports_missing_and_corrupt_files():
+async def replace_object(checksum: str, data: bytes, directory: Path) -> None:
+    """Damage a stored object in place: the same name, other bytes (a disk or bucket error)."""
+    storage = get_storage()
+    forged = directory / "forged"
+    forged.write_bytes(data)
+    await storage.remove(checksum)
+    await storage.publish(Staged(forged, checksum, len(data)))
+
+
+async def test_verify_reports_missing_corrupt_and_orphaned_objects(tmp_dir):
     _, enrollment = await staff_and_enrollment()
     intact = await factories.document(enrollment, DocumentKind.INVOICE_COPY, pdf_bytes("v-ok 81"))
-    damaged = await factories.document(
-        enrollment, DocumentKind.EVALUATION, pdf_bytes("v-corrupt 82")
-    )
+    damaged_bytes = pdf_bytes("v-corrupt 82")
+    damaged = await factories.document(enrollment, DocumentKind.EVALUATION, damaged_bytes)
     lost = await factories.document(enrollment, DocumentKind.SIGNED_QUOTE, pdf_bytes("v-gone 83"))
 
     healthy = run_verify()
     assert healthy.returncode == 0, healthy.stderr
     assert "All 3 document file(s) match" in healthy.stdout
+    assert "ORPHANED" not in healthy.stdout
 
-    storage = documents.get_storage()
-    path = storage.path(damaged.checksum)  # type: ignore[attr-defined]
-    path.write_bytes(path.read_bytes().replace(b"v-corrupt 82", b"v-corrupt 99"))
-    storage.remove(lost.checksum)
+    storage = get_storage()
+    await replace_object(
+        damaged.checksum, damaged_bytes.replace(b"v-corrupt 82", b"v-corrupt 99"), tmp_dir
+    )
+    await storage.remove(lost.checksum)
+    orphan = await put_bytes(storage, pdf_bytes("v-orphan 84"))
     broken = run_verify()
 
-    assert broken.returncode == 1
+    assert broken.returncode == 1, broken.stderr
     assert f"CORRUPT: document {damaged.id} ({damaged.checksum})" in broken.stdout
     assert f"MISSING: document {lost.id} ({lost.checksum})" in broken.stdout
     assert f"document {intact.id} " not in broken.stdout
+    assert f"ORPHANED: object {orphan} (" in broken.stdout
+    assert "1 object(s) in" in broken.stdout
     assert "2 of 3 document(s)" in broken.stdout
+    assert await storage.stat(orphan) is not None
+
+    cleaned = run_verify("--remove-orphans")
+    assert "1 orphaned object(s) removed." in cleaned.stdout
+    assert await storage.stat(orphan) is None
+    assert await storage.stat(intact.checksum) is not None

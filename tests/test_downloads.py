@@ -3,7 +3,8 @@ listed, downloaded and checked byte for byte, and refused (403) the moment the p
 
 Acme Paris: Claire is its admin, Samuel a standard user who sees invoice copies and
 certificates only, Rémi placed the order without any access, Bruno administers another
-company, Sophie is staff.
+company, Sophie is staff. Every test runs on the local folder and on a real S3-compatible
+server.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from tests.graphql import GraphQLResult, gql
 from tests.policy_oracle import visible_kinds
 from tests.test_documents import link_path, multipart_body, pdf_bytes, upload
 from web.downloads import content_disposition
+
+pytestmark = pytest.mark.usefixtures("document_store")
 
 ALL_KINDS = [k.value for k in DocumentKind]
 

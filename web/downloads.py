@@ -1,29 +1,24 @@
 """`GET /documents/{id}`: follow a signed download link (HTTP glue over services.documents).
 
 A bad, expired or no longer allowed link is 403 and an unknown document 404, both with an
-empty body so nothing about the document leaks.
+empty body so nothing about the document leaks. An allowed download is the bytes, or a
+307 redirect to a presigned URL of the store when `DOCUMENTS_REDIRECT` is on.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from services import documents
 from services.errors import Forbidden, NotFound
+from services.filenames import content_disposition
+
+__all__ = ["content_disposition", "download_document"]
 
 NO_STORE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name in RFC 5987 form."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name).strip(" ._") or "document.pdf"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 async def download_document(request: Request) -> Response:
@@ -45,6 +40,9 @@ async def download_document(request: Request) -> Response:
     except NotFound:
         return Response(status_code=404, headers=NO_STORE)
     document = download.document
+    if download.redirect_url is not None:
+        return RedirectResponse(download.redirect_url, status_code=307, headers=NO_STORE)
+    assert download.chunks is not None
     return StreamingResponse(
         download.chunks,
         media_type="application/pdf",

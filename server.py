@@ -35,7 +35,7 @@ from performance import json_encoding
 from performance.operation_cache import ParsedOnce, ValidatedOnce
 from performance.process import tune_for_serving
 from policies.engine import Policy
-from policies.reload import with_policy_reload
+from policies.engine.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
 from schema.limits import operation_limits
@@ -196,14 +196,18 @@ def _wants_graphql_response(request: Request) -> bool:
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise. In development, also the policy
+    generation in force and the last edit hot reload refused (`espace policy status`)."""
+    extra: dict[str, object] = {}
+    if request.app.state.settings.is_dev:
+        extra["policy"] = request.app.state.policy.status()
     try:
         connection = Tortoise.get_connection("default")
         await connection.execute_query("SELECT 1")
     except Exception:
         logger.exception("health check failed")
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "up"})
+        return JSONResponse({"status": "unavailable", "database": "down", **extra}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up", **extra})
 
 
 def create_app(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policies.engine import POLICY_DIR
 
 if TYPE_CHECKING:  # the commands import the engine only when they run
-    from policies.cases import Suite
     from policies.engine import Policy
+    from policies.review.cases import Suite
 
 # Exit codes: 0 fine, 1 the policy disagrees with the cases (or is stale, or has errors),
 # 2 the command could not run (files that do not load, unknown account...).
@@ -64,6 +64,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     coverage.set_defaults(handler=coverage_command)
 
+    mutate = commands.add_parser(
+        "mutate", help="change each rule a little and check that a case notices every change"
+    )
+    _common(mutate, cases=True)
+    mutate.add_argument(
+        "--jobs", type=int, help="processes to use (default: the machine's cores, at most 4)"
+    )
+    mutate.set_defaults(handler=mutate_command)
+
+    status = commands.add_parser(
+        "status",
+        help="the policy a development server uses, and the last edit it refused to load",
+    )
+    _common(status)
+    status.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the server (default: %(default)s)"
+    )
+    status.set_defaults(handler=status_command)
+
     check = commands.add_parser("check", help="load and validate the .polar files")
     _common(check)
     check.set_defaults(handler=check_command)
@@ -81,8 +100,8 @@ def _common(parser: argparse.ArgumentParser, *, cases: bool = False) -> None:
 
 def _load_policy(directory: Path) -> Policy | None:
     """The engine with `directory`'s files, or None after printing why it does not load."""
-    from policies.check import load_checked
     from policies.engine import Policy, policy_files
+    from policies.review.check import load_checked
 
     files = policy_files(directory)
     if not files:
@@ -99,7 +118,9 @@ def _load_policy(directory: Path) -> Policy | None:
 
 
 def _suite(args: argparse.Namespace) -> Suite | None:
-    from policies.cases import CaseError, case_files, load_suite
+    from policies.engine import policy_files
+    from policies.review.cases import CaseError, case_files, load_suite, unknown_words
+    from policies.review.sources import read_sources
 
     directory = args.cases or args.policies / "cases"
     files = case_files(directory)
@@ -107,14 +128,18 @@ def _suite(args: argparse.Namespace) -> Suite | None:
         print(f"error: no case files (*.yaml) in {directory}", file=sys.stderr)
         return None
     try:
-        return load_suite(files)
+        suite = load_suite(files)
     except CaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return None
+    problems = unknown_words(suite, read_sources(policy_files(args.policies)).rules)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return None if problems else suite
 
 
 def test_command(args: argparse.Namespace) -> int:
-    from policies.cases import format_failure, run_suite
+    from policies.review.cases import format_failure, run_suite
 
     policy = _load_policy(args.policies)
     suite = _suite(args)
@@ -132,7 +157,7 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 def matrix_command(args: argparse.Namespace) -> int:
-    from policies.matrix import REGENERATE, render_matrix
+    from policies.review.matrix import REGENERATE, render_matrix
 
     if _load_policy(args.policies) is None:
         return UNUSABLE
@@ -151,23 +176,41 @@ def matrix_command(args: argparse.Namespace) -> int:
 
 def explain_command(args: argparse.Namespace) -> int:
     from commands.runner import run_with_database
-    from policies.explain import ExplainError, explain, load_question
+    from models.database import DatabaseNotMigrated
+    from policies.engine import policy_files
+    from policies.review.explain import ExplainError, check_question, explain
+    from policies.review.sources import read_sources
 
     policy = _load_policy(args.policies)
     if policy is None:
         return UNUSABLE
     try:
-        viewer, resource = run_with_database(lambda: load_question(args.email, args.target))
+        check_question(read_sources(policy_files(args.policies)).rules, args.action, args.field)
+        viewer, resource, names = run_with_database(lambda: _question(args))
     except ExplainError as error:
         print(f"error: {error}", file=sys.stderr)
         return UNUSABLE
-    explanation = explain(policy, viewer, args.action, resource, args.field)
+    except DatabaseNotMigrated:
+        print(
+            "error: the database has no tables yet or is behind the code: run "
+            "`espace migrate` (and `espace seed-demo` for the demo accounts) first.",
+            file=sys.stderr,
+        )
+        return UNUSABLE
+    explanation = explain(policy, viewer, args.action, resource, args.field, names)
     print(explanation.text, end="")
     return OK
 
 
+async def _question(args: argparse.Namespace) -> tuple[Any, Any, dict[int, str]]:
+    from policies.review.explain import establishment_names, load_question
+
+    viewer, resource = await load_question(args.email, args.target)
+    return viewer, resource, await establishment_names(viewer, resource)
+
+
 def coverage_command(args: argparse.Namespace) -> int:
-    from policies.coverage import measure, render
+    from policies.review.coverage import measure, render
 
     policy = _load_policy(args.policies)
     suite = _suite(args)
@@ -179,7 +222,7 @@ def coverage_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from policies.check import check_policies
+    from policies.review.check import check_policies
 
     report = check_policies(args.policies)
     for finding in report.findings:
@@ -192,3 +235,54 @@ def check_command(args: argparse.Namespace) -> int:
         return OK
     print(f"{errors} error(s), {warnings} warning(s): the policy does not load as it is.")
     return FAILED
+
+
+def mutate_command(args: argparse.Namespace) -> int:
+    from policies.review.mutate import default_jobs, mutate, render
+
+    if _load_policy(args.policies) is None or _suite(args) is None:
+        return UNUSABLE
+    report = mutate(args.policies, args.cases, args.jobs or default_jobs())
+    print(render(report), end="")
+    return FAILED if report.survivors else OK
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """Ask the running server's /healthz (development) which policy it uses; without a
+    server, say whether the files on disk load."""
+    import httpx
+
+    from policies.review.check import load_checked
+
+    try:
+        body = httpx.get(f"{args.url.rstrip('/')}/healthz", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        body = None
+    if body is None:
+        print(f"No server answers at {args.url}.")
+    elif "policy" not in body:
+        print(f"The server at {args.url} does not show its policy (not in development mode).")
+    else:
+        state = body["policy"]
+        print(
+            f"The server at {args.url} uses policy generation {state['generation']}, "
+            f"loaded at {state['loadedAt']}."
+        )
+        refused = state.get("lastRefused")
+        if refused:
+            still = "still refused: fix it" if refused["pending"] else "fixed since"
+            print(f"Last refused edit, at {refused['at']} ({still}): {refused['where']}")
+            print("\n".join("    " + line for line in refused["error"].splitlines()))
+            if refused["pending"]:
+                return FAILED
+        else:
+            print("No edit was refused since it started.")
+        return OK
+    from policies.engine import policy_files
+
+    _, findings = load_checked(policy_files(args.policies))
+    errors = [f for f in findings if f.level == "error"]
+    for finding in errors:
+        print(finding.format())
+    print("The files on disk do not load." if errors else "The files on disk load.")
+    return FAILED if errors else OK

@@ -23,6 +23,11 @@ allow_field(viewer: Viewer, "read_document", _enrollment: Enrollment, _kind: Str
 allow(viewer: Viewer, "read", document: Document) if
   allow_field(viewer, "read_document", document.enrollment, document.kind);
 
+# Rule 11 and 12: an invoice (its amounts, a loyalty pass discount) is shown to whoever may
+# read the invoice copies of its enrollment.
+allow(viewer: Viewer, "read", invoice: Invoice) if
+  allow_field(viewer, "read_document", invoice.enrollment, "INVOICE_COPY");
+
 # Customers send two kinds themselves (FAQ: "bon pour accord", "bon de commande"): the
 # registrant of an enrollment, or an admin of its establishment, uploads its signed quote
 # and its purchase order while it is still open (not cancelled).

@@ -203,13 +203,15 @@ class EnrollmentType:
         return PostponementRequestType.from_model(row) if row else None
 
     @strawberry.field(
-        description="Invoices of the enrollment, oldest first. Empty when this viewer may not "
-        "see invoice copies on it (`INVOICE_COPY` missing from `visibleDocumentKinds`)."
+        description="Invoices of the enrollment, oldest first: those this viewer may read "
+        "(whoever may see its invoice copies), empty otherwise."
     )
     async def invoices(self, info: Info) -> list[InvoiceType]:
-        if Kind.INVOICE_COPY not in self.visible_document_kinds:
-            return []
-        rows = await batched(info.context, "invoices", service.invoices_of).load(self.model.id)
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context, "invoices", lambda ids: service.invoices_of(policy, viewer, ids)
+        )
+        rows = await loader.load(self.model.id)
         return [InvoiceType.from_model(row) for row in rows]
 
     invoice_copy: DocumentType | None = _kind_field(Kind.INVOICE_COPY, "invoice copy")

@@ -924,11 +924,15 @@ async def pending_postponements_of(
     return found
 
 
-async def invoices_of(enrollment_ids: Sequence[int]) -> dict[int, list[Invoice]]:
-    """Invoices of enrollments the caller may already read, oldest first, in one query."""
+async def invoices_of(
+    policy: Policy, viewer: Viewer | None, enrollment_ids: Sequence[int]
+) -> dict[int, list[Invoice]]:
+    """The invoices the viewer may read on these enrollments (documents.polar, filtered in
+    SQL), oldest first, in one query."""
     grouped: dict[int, list[Invoice]] = {i: [] for i in enrollment_ids}
     if not enrollment_ids:
         return grouped
-    for row in await Invoice.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
+    readable = Invoice.filter(policy.filter(viewer, "read", Invoice))
+    for row in await readable.filter(enrollment_id__in=list(enrollment_ids)).order_by("id"):
         grouped[row.enrollment_id].append(row)
     return grouped

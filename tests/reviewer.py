@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from policies.engine import POLICY_DIR
+from settings import PROJECT_DIR
 
 
 def espace(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +26,7 @@ def espace(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
     )
 
@@ -33,5 +34,7 @@ def espace(*args: str) -> subprocess.CompletedProcess[str]:
 def policy_copy(tmp_dir: Path) -> Path:
     """A copy of the .polar files (and cases) that a test may break or change."""
     copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review")
+    )
     return copy

@@ -27,7 +27,10 @@ from tests.graphql import gql
 async def test_healthz_reports_the_database(client):
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "up")
+    assert body["policy"]["generation"] == 0  # development: the policy in force
+    assert body["policy"]["lastRefused"] is None
 
 
 async def test_me_is_null_when_anonymous(client):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.cases import Case, case_files, load_suite, run_case
 from policies.engine import Policy
+from policies.review.cases import Case, case_files, load_suite, run_case
 from tests.reviewer import espace, policy_copy
 
 SUITE = load_suite(case_files())

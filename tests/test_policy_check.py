@@ -14,7 +14,9 @@ from tests.reviewer import espace
 
 def check_with(tmp_dir: Path, extra: str) -> subprocess.CompletedProcess[str]:
     copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review")
+    )
     (copy / "zz_review.polar").write_text(extra)
     return espace("policy", "check", "--policies", str(copy))
 

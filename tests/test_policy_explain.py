@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from policies.engine import POLICY_DIR
+from policies.engine import policy_files
+from policies.review.sources import read_sources
+from settings import PROJECT_DIR
 
 FILL = """
 import asyncio, json, sys
@@ -56,7 +58,7 @@ def explain_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
         check=False,
     )
@@ -76,7 +78,7 @@ def explain(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         env=env,
-        cwd=POLICY_DIR.parent,
+        cwd=PROJECT_DIR,
         timeout=120,
     )
 
@@ -98,7 +100,12 @@ def test_an_allowed_download_names_the_rules_with_file_and_line(explain_env) -> 
         f"ALLOWED: samuel.standard@acme.example may read Document {ids['invoice']}."
     )
     # The chain the engine followed: the document rule, rule 7 on the enrollment, the helper.
-    assert "documents.polar line 23:" in out
+    download_rule = next(
+        rule
+        for rule in read_sources(policy_files()).rules
+        if rule.action == "read" and rule.resource_class == "Document"
+    )
+    assert f"documents.polar line {download_rule.location.line}:" in out
     assert "# Rule 7: a standard user sees only the document kinds their access lists." in out
     assert "using common.polar line" in out and "has_standard_access_to_kind(" in out
     assert "sees INVOICE_COPY" in out  # who asks, as read from the database
@@ -120,6 +127,15 @@ def test_a_denied_download_lists_the_rules_tried(explain_env) -> None:
     assert out.startswith("DENIED: samuel.standard@acme.example may not read Document")
     assert "kind='EVALUATION'" in out
     assert "No rule allows it. The engine tried these rules, and none matched:" in out
+    # For each rule tried, the condition that failed, with the values, in people's words.
+    assert "Why each rule did not allow it (the first condition that failed):" in out
+    assert "`kind in grant.document_kinds` is false" in out
+    assert 'kind = "EVALUATION"' in out
+    assert "grant.document_kinds = [INVOICE_COPY] (one per grant)" in out
+    assert "`viewer.is_staff = true` is false" in out and "viewer.is_staff = false" in out
+    assert "STANDARD access 2 to Acme Paris, sees INVOICE_COPY" in out  # who asks
+    assert "accounts.polar" not in out  # rules of other questions are not tried
+    assert "(Acme Paris)" in out
     for comment in (
         "# Rule 4: the registrant sees",
         "# Rule 6: an admin sees",
@@ -157,21 +173,53 @@ def test_an_admin_cancellation_and_a_field_question(explain_env) -> None:
     )
 
 
-def test_an_action_no_rule_mentions(explain_env) -> None:
+def test_an_action_no_rule_and_no_code_uses_is_refused(explain_env) -> None:
     env, ids = explain_env
     result = explain(
         env,
         "--as",
         "claire.admin@acme.example",
         "--action",
-        "teleport",
+        "revoek",
         "--on",
         f"Enrollment:{ids['order']}",
     )
-    assert "DENIED" in result.stdout
-    assert (
-        "No rule was tried: no allow rule of the policy is written for 'teleport'" in result.stdout
+    assert result.returncode == 2
+    assert "unknown action 'revoek': no rule and no code uses it" in result.stderr
+    assert "did you mean 'revoke'?" in result.stderr
+    field = explain(
+        env,
+        "--as",
+        "claire.admin@acme.example",
+        "--action",
+        "read_document",
+        "--field",
+        "EVALUATON",
+        "--on",
+        f"Enrollment:{ids['order']}",
     )
+    assert field.returncode == 2 and "unknown field 'EVALUATON'" in field.stderr
+
+
+def test_an_unmigrated_or_empty_database_says_which_command_to_run(tmp_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "POLAR_LOG"}
+    env["DATABASE_URL"] = f"sqlite://{tmp_dir / 'empty.sqlite3'}"
+    args = ("--as", "claire.admin@acme.example", "--action", "read", "--on", "Enrollment:1")
+    result = explain(env, *args)
+    assert result.returncode == 2
+    assert "run `espace migrate`" in result.stderr and "Traceback" not in result.stderr
+    migrated = subprocess.run(
+        [str(Path(sys.executable).parent / "espace"), "migrate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_DIR,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    result = explain(env, *args)
+    assert result.returncode == 2
+    assert "no account at all, run `espace seed-demo`" in result.stderr
 
 
 def test_unknown_account_type_or_record(explain_env) -> None:

@@ -7,13 +7,14 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from models.companies import Establishment
 from policies.engine import POLICY_DIR, Grant, Policy, Viewer
-from policies.reload import reload_policy, watch_policies
+from policies.engine.reload import reload_policy, watch_policies
 from settings import get_settings
 
 # Samuel, standard user of establishment 7: rule 7 keeps the audit log from him.
@@ -31,7 +32,11 @@ STANDARD_READS_AUDIT_LOG = (
 @pytest.fixture
 def policy_dir(tmp_dir: Path) -> Path:
     copy = tmp_dir / "policies"
-    shutil.copytree(POLICY_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "cases"))
+    shutil.copytree(
+        POLICY_DIR,
+        copy,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review", "cases"),
+    )
     return copy
 
 
@@ -114,3 +119,53 @@ async def test_the_dev_server_watches_its_policy(policy_dir: Path) -> None:
             f.write(STANDARD_READS_AUDIT_LOG)
         assert await until(lambda: policy.generation > 0)
     assert policy.is_allowed(SAMUEL, "read_audit_log", SITE)
+
+
+def _drop_first_semicolon(path: Path) -> int:
+    """Remove the `;` ending the first rule of `path`; the line it was on."""
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.rstrip().endswith(";"))
+    lines[index] = lines[index].rstrip()[:-1]
+    path.write_text("\n".join(lines) + "\n")
+    return index + 1
+
+
+def test_a_refused_edit_is_kept_with_the_line_that_lacks_its_semicolon(policy_dir: Path) -> None:
+    policy = Policy(policy_dir)
+    establishments = policy_dir / "establishments.polar"
+    good = establishments.read_text()
+    line = _drop_first_semicolon(establishments)
+    assert not reload_policy(policy)
+    refused = policy.status()["lastRefused"]
+    assert refused["where"] == f"establishments.polar:{line}"  # not where the next rule starts
+    assert refused["error"].startswith("missing `;` at the end of this rule")
+    assert refused["pending"] and policy.status()["generation"] == 0
+    establishments.write_text(good)
+    assert reload_policy(policy)
+    status = policy.status()
+    assert status["generation"] == 1 and status["lastRefused"]["pending"] is False
+
+
+def test_healthz_and_policy_status_show_a_refused_edit_of_a_running_server(
+    policy_dir: Path, tmp_dir: Path
+) -> None:
+    import httpx
+
+    from tests.live_server import live_server
+    from tests.reviewer import espace
+
+    with live_server(tmp_dir, POLICIES_DIR=str(policy_dir)) as server:
+        healthy = httpx.get(f"{server.url}/healthz").json()
+        assert healthy["policy"]["generation"] == 0 and healthy["policy"]["lastRefused"] is None
+        line = _drop_first_semicolon(policy_dir / "establishments.polar")
+        status = espace("policy", "status", "--url", server.url)
+        for _ in range(300):
+            if status.returncode == 1:
+                break
+            time.sleep(0.1)
+            status = espace("policy", "status", "--url", server.url)
+        assert status.returncode == 1, status.stdout + status.stderr
+        assert "uses policy generation 0" in status.stdout
+        assert f"(still refused: fix it): establishments.polar:{line}" in status.stdout
+        refused = httpx.get(f"{server.url}/healthz").json()["policy"]["lastRefused"]
+        assert refused["where"] == f"establishments.polar:{line}"

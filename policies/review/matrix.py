@@ -2,7 +2,8 @@
 
 `render_matrix(directory)` asks the real engine, loaded with the `.polar` files of
 `directory`, every question the rules can answer (the actions and fields named in rule heads)
-for five people in a small world, and writes the answers as Markdown tables. The committed
+for ten people (one establishment's people and the other tenants who must see none of it),
+and writes the answers as Markdown tables. The committed
 `policies/MATRIX.md` is that output; a test fails when it differs, so each policy change shows
 its effect as a diff in review. Regenerate it with `espace policy matrix`.
 """
@@ -14,22 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from models.enums import DocumentKind
-from policies.cases import World
 from policies.engine import POLICY_DIR, Policy, policy_files
-from policies.sources import Rule, read_sources
+from policies.review.cases import World
+from policies.review.sources import Rule, read_sources
 
 MATRIX_FILE = POLICY_DIR / "MATRIX.md"
 REGENERATE = "espace policy matrix"
 ALLOW, DENY, NOT_APPLICABLE, ERROR = "allow", "deny", "n/a", "error"
 STANDARD_KINDS = [DocumentKind.INVOICE_COPY.value, DocumentKind.CERTIFICATE_OF_ATTENDANCE.value]
 
-# Rows: who asks. Every persona is set up around one establishment and one online order.
+# Rows: who asks. The first five are set up around one establishment ("site") and its
+# online orders; the others are the tenants a too-broad rule would leak to: a sister
+# establishment of the same company, another company, and an account that typed the
+# registrant's address but never proved it is theirs.
+ALL_KINDS = [kind.value for kind in DocumentKind]
 ROWS: list[tuple[str, str]] = [
     ("admin", "admin of the establishment"),
     ("standard", f"standard user of the establishment, sees {', '.join(STANDARD_KINDS)}"),
     ("registrant", "registrant of the orders, no access (a stranger to the company)"),
     ("unrelated", "an account with no link to the establishment or its orders"),
     ("staff", "back office"),
+    ("sister-admin", "admin of another establishment of the same company"),
+    ("sister-standard", "standard user of another establishment of the same company, every kind"),
+    ("other-company-admin", "admin of an establishment of another company"),
+    ("other-company-standard", "standard user of another company's establishment, every kind"),
+    ("unverified", "an account with the registrant's e-mail that never proved it is theirs"),
 ]
 
 _PERSONAS: dict[str, Any] = {
@@ -44,6 +54,25 @@ _PERSONAS: dict[str, Any] = {
     "registrant": {"email": "registrant@matrix.example"},
     "unrelated": {"email": "unrelated@matrix.example"},
     "staff": {"email": "staff@matrix.example", "staff": True},
+    "sister-admin": {
+        "email": "sister-admin@matrix.example",
+        "accesses": [{"establishment": "sister-site", "role": "ADMIN"}],
+    },
+    "sister-standard": {
+        "email": "sister-standard@matrix.example",
+        "accesses": [{"establishment": "sister-site", "role": "STANDARD", "kinds": ALL_KINDS}],
+    },
+    "other-company-admin": {
+        "email": "admin@other-company.example",
+        "accesses": [{"establishment": "other-company-site", "role": "ADMIN"}],
+    },
+    "other-company-standard": {
+        "email": "standard@other-company.example",
+        "accesses": [
+            {"establishment": "other-company-site", "role": "STANDARD", "kinds": ALL_KINDS}
+        ],
+    },
+    "unverified": {"email": "registrant@matrix.example", "verified": False},
 }
 
 
@@ -60,6 +89,8 @@ def _order(channel: str, status: str) -> dict[str, Any]:
 
 _RESOURCES: dict[str, Any] = {
     "site": {"establishment": {"company_id": 1}},
+    "sister-site": {"establishment": {"company_id": 1}},
+    "other-company-site": {"establishment": {"company_id": 2}},
     "colleague": {"account": "colleague"},
     "web-order": _order("WEB", "VALIDATED"),
     "phone-order": _order("PHONE", "VALIDATED"),
@@ -69,6 +100,7 @@ _RESOURCES: dict[str, Any] = {
         "access": {"account": "colleague", "establishment": "site", "role": "ADMIN"}
     },
     "registrant-account": {"account": "registrant"},
+    "invoice": {"invoice": {"enrollment": "web-order"}},
     "audit-entry": {"auditentry": {"establishment": "site", "action": "access.granted"}},
     "admin-request": {"adminaccessrequest": {"account": "registrant", "establishment": "site"}},
     "company": {"company": {"id": 1}},
@@ -94,6 +126,7 @@ SUBJECTS: dict[str, list[tuple[str, str]]] = {
         ("an order taken by phone, VALIDATED", "phone-order"),
         ("an online order, INVOICED", "invoiced-order"),
     ],
+    "Invoice": [("an invoice of the online order", "invoice")],
     "AuditEntry": [("an audit entry of the establishment", "audit-entry")],
     "AdminAccessRequest": [("the registrant's admin access request", "admin-request")],
     "Company": [("the company of the establishment", "company")],
@@ -101,7 +134,7 @@ SUBJECTS: dict[str, list[tuple[str, str]]] = {
     "Viewer": [("the viewer themselves", "self")],
 }
 ANY_SUBJECT = ("any resource (asked on the establishment)", "site")
-CLASS_ORDER = ["Establishment", "Access", "Account", "Enrollment", "Document"]
+CLASS_ORDER = ["Establishment", "Access", "Account", "Enrollment", "Document", "Invoice"]
 
 
 @dataclass
@@ -222,7 +255,8 @@ def _ask(
         if subject == "own-access":
             if not viewer.accesses:
                 return NOT_APPLICABLE
-            subject = {"access": {"account": row, "establishment": "site"}}
+            site = _PERSONAS[row]["accesses"][0]["establishment"]
+            subject = {"access": {"account": row, "establishment": site}}
         resource = world.resource(subject, row)
         if field is None:
             allowed = policy.is_allowed(viewer, action, resource)
@@ -241,7 +275,8 @@ def render_matrix(directory: Path = POLICY_DIR) -> str:
         "when this file differs from what the policy decides, so every policy change shows",
         "its effect here, as a diff, in review.",
         "",
-        "Rows are who asks, all around one establishment and its orders:",
+        "Rows are who asks, around one establishment and its orders, and the people of other",
+        "tenants (another establishment, another company) who must see none of it:",
         "",
     ]
     lines += [f"- **{name}**: {description}" for name, description in ROWS]
@@ -261,12 +296,6 @@ def render_matrix(directory: Path = POLICY_DIR) -> str:
             lines.append(f"| {row} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
-
-
-def write_matrix(directory: Path = POLICY_DIR, output: Path | None = None) -> Path:
-    target = output or directory / "MATRIX.md"
-    target.write_text(render_matrix(directory), encoding="utf-8")
-    return target
 
 
 def cells(markdown: str) -> dict[tuple[str, str, str], str]:

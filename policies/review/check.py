@@ -20,6 +20,7 @@ import contextlib
 import io
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,16 @@ from oso import Oso
 from polar import Variable
 from polar.partial import TypeConstraint
 
+from models import enums
 from policies.engine import PolicyError, build_oso, policy_files
-from policies.sources import Location, Rule, read_sources
-from policies.trace import run_traced
+from policies.engine.actions import ACTIONS, FIELDS
+from policies.review.cases import unknown_word
+from policies.review.sources import Location, Rule, read_sources
+from policies.review.trace import run_traced
 
 _AT = re.compile(r"at line (\d+), column \d+ of file (\S+?):?$", re.MULTILINE)
 _TOP_RULES = ("allow", "allow_field")
+_UPPER = re.compile(r'"([A-Z][A-Z0-9_]+)"')
 
 
 @dataclass
@@ -166,6 +171,34 @@ def never_matching(oso: Oso, rules: list[Rule]) -> list[Finding]:
     return findings
 
 
+def _enum_values() -> frozenset[str]:
+    """Every upper-case word the models know (document kinds, statuses, channels, roles)."""
+    values: set[str] = set()
+    for value in vars(enums).values():
+        if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum:
+            values |= {member.value for member in value}
+    return frozenset(values)
+
+
+def unknown_words(rules: list[Rule]) -> list[Finding]:
+    """Rule heads naming an action or field the application never asks, and upper-case words
+    (document kinds, statuses...) no model knows: such a rule can never apply."""
+    findings = []
+    words = _enum_values()
+    for rule in rules:
+        if rule.action is not None and rule.action not in ACTIONS:
+            message = unknown_word("action", rule.action, ACTIONS)
+            findings.append(Finding("error", str(rule.location), message, rule.source))
+        elif rule.field is not None and rule.field.constant and rule.field.constant not in FIELDS:
+            message = unknown_word("field", rule.field.constant, FIELDS)
+            findings.append(Finding("error", str(rule.location), message, rule.source))
+        for word in _UPPER.findall(rule.text):
+            if word not in words:
+                message = unknown_word("word", word, words)
+                findings.append(Finding("error", str(rule.location), message, rule.source))
+    return findings
+
+
 def check_policies(directory: Path) -> CheckReport:
     files = policy_files(directory)
     report = CheckReport(files)
@@ -175,5 +208,7 @@ def check_policies(directory: Path) -> CheckReport:
     oso, findings = load_checked(files)
     report.findings.extend(findings)
     if oso is not None and not findings:
-        report.findings.extend(never_matching(oso, read_sources(files).rules))
+        rules = read_sources(files).rules
+        report.findings.extend(unknown_words(rules))
+        report.findings.extend(never_matching(oso, rules))
     return report

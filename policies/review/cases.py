@@ -29,6 +29,19 @@ cases:
     expect: deny
 ```
 
+A case may also name *who alone* may do something: `only: [claire, paula, sophie]` instead
+of `as` and `expect`. It expands into one case per persona of the world: `allow` for those
+named, `deny` for every other persona, including personas added later:
+
+```yaml
+  - case: only the registrant, the admins and staff see the ATTENDANCE_SHEET
+    rule: 7
+    only: [remi, claire, paula, sophie]
+    action: read_document
+    on: remi-web-order
+    field: ATTENDANCE_SHEET
+```
+
 Resources are built in memory (no database): a relation (`enrollment: remi-web-order` on a
 document, `establishment: acme-paris` on an enrollment) names another resource, an account
 (`account: claire`) names a persona, and an `..._email` attribute may name a persona too.
@@ -38,6 +51,7 @@ role and document kinds from that persona's access unless the case overrides the
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Iterable
@@ -48,10 +62,14 @@ from typing import Any, cast
 import yaml
 from tortoise.models import Model
 
+from models.enums import DocumentKind
 from policies.engine import POLICY_DIR, RESOURCE_FIELDS, Grant, Policy, Viewer
+from policies.engine.actions import ACTIONS, FIELDS
+from policies.review.sources import Rule
 
 CASES_DIR = POLICY_DIR / "cases"
 EXPECTATIONS = ("allow", "deny")
+KINDS = frozenset(kind.value for kind in DocumentKind)
 
 
 class CaseError(Exception):
@@ -116,6 +134,7 @@ class Case:
     field: str | None
     file: Path
     line: int
+    only: tuple[str, ...] | None = None  # the `only:` list this case was generated from
 
     @property
     def where(self) -> str:
@@ -180,7 +199,7 @@ def load_suite(files: Iterable[Path]) -> Suite:
         for item in data.get("cases") or []:
             raw_cases.append((path, item))
     world = World(personas, resources)
-    cases = [_case(path, item) for path, item in raw_cases]
+    cases = [case for path, item in raw_cases for case in _cases(path, item, world)]
     for case in cases:  # fail early, with the case's line, on a persona or resource typo
         try:
             world.viewer(case.persona)
@@ -188,6 +207,34 @@ def load_suite(files: Iterable[Path]) -> Suite:
         except CaseError as exc:
             raise CaseError(f"{case.where}: {exc}") from exc
     return Suite(world, cases)
+
+
+def _cases(path: Path, item: Any, world: World) -> list[Case]:
+    """One case, or for an `only:` case one per persona of the world."""
+    if not (isinstance(item, dict) and "only" in item):
+        return [_case(path, item)]
+    line = item.get("__line__", 0)
+    where = f"{path.name}:{line}"
+    if "as" in item or "expect" in item:
+        raise CaseError(f"{where}: an `only:` case has no `as` or `expect` (it asks everyone)")
+    allowed = item["only"]
+    if not isinstance(allowed, list) or not all(isinstance(n, str) for n in allowed):
+        raise CaseError(f"{where}: `only:` lists persona names, e.g. [claire, sophie]")
+    unknown = [name for name in allowed if name not in world.personas]
+    if unknown:
+        raise CaseError(f"{where}: unknown persona(s) in only: {', '.join(unknown)}")
+    fields = {k: v for k, v in item.items() if k != "only"}
+    cases = []
+    for persona in world.personas:
+        case = _case(path, {**fields, "as": persona, "expect": _expect(persona in allowed)})
+        case.name = f"{case.name} [{persona} {'may' if persona in allowed else 'may not'}]"
+        case.only = tuple(allowed)
+        cases.append(case)
+    return cases
+
+
+def _expect(allowed: bool) -> str:
+    return "allow" if allowed else "deny"
 
 
 def _case(path: Path, item: Any) -> Case:
@@ -215,6 +262,29 @@ def _case(path: Path, item: Any) -> Case:
         file=path,
         line=line,
     )
+
+
+def unknown_words(suite: Suite, rules: list[Rule]) -> list[str]:
+    """Cases naming an action or field that neither the application nor any rule uses: a
+    typo (`revoek`) would otherwise pass as a deny."""
+    actions = ACTIONS | {rule.action for rule in rules if rule.action}
+    fields = FIELDS | {
+        rule.field.constant for rule in rules if rule.field is not None and rule.field.constant
+    }
+    problems = []
+    for case in suite.cases:
+        if case.action not in actions:
+            problems.append(f"{case.where}: {unknown_word('action', case.action, actions)}")
+        if case.field is not None and case.field not in fields:
+            problems.append(f"{case.where}: {unknown_word('field', case.field, fields)}")
+    return list(dict.fromkeys(problems))
+
+
+def unknown_word(kind: str, word: str, known: Iterable[str]) -> str:
+    """`unknown action 'revoek' (did you mean 'revoke'?)`: no rule and no code uses it."""
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
+    return f"unknown {kind} {word!r}: no rule and no code uses it ({hint})"
 
 
 def decide(policy: Policy, viewer: Viewer, action: str, resource: Any, name: str | None) -> bool:
@@ -400,6 +470,8 @@ class World:
             elif key.endswith("_id") and key[:-3] in meta.fk_fields:
                 values[key] = self._ref_id(value)
             elif key in meta.fields_map:
+                if model.__name__ == "Document" and key == "kind" and value not in KINDS:
+                    raise CaseError(unknown_word("document kind", str(value), KINDS))
                 if key.endswith("_email") and isinstance(value, str) and value in self.personas:
                     value = self.viewer(value).email
                 values[key] = value

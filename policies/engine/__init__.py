@@ -16,11 +16,14 @@ fingerprint and takes effect at once.
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,12 @@ from models.accounts import Account
 from models.audit import AuditEntry
 from models.companies import Company, Establishment
 from models.documents import Document
-from models.enrollments import Enrollment
+from models.enrollments import Enrollment, Invoice
 from services.errors import Forbidden, NotFound, Reason
 
-POLICY_DIR = Path(__file__).resolve().parent
+# The folder of `.polar` files, `policies/`. POLICIES_DIR points the server, the tools and
+# the tests at a copy instead (a reviewer trying a change, the walk-through tests).
+POLICY_DIR = Path(os.environ.get("POLICIES_DIR") or Path(__file__).resolve().parent.parent)
 
 
 @dataclass
@@ -105,6 +110,13 @@ RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
     Document: {
         "id": int,
         "kind": str,
+        "enrollment_id": int,
+        "enrollment": Relation(
+            kind="one", other_type="Enrollment", my_field="enrollment_id", other_field="id"
+        ),
+    },
+    Invoice: {
+        "id": int,
         "enrollment_id": int,
         "enrollment": Relation(
             kind="one", other_type="Enrollment", my_field="enrollment_id", other_field="id"
@@ -232,6 +244,56 @@ class PolicyError(Exception):
     """A policy file does not load: the message names the file and line."""
 
 
+@dataclass
+class RefusedEdit:
+    """The last set of files that did not load (hot reload kept the previous policy)."""
+
+    at: datetime
+    error: str
+
+    @property
+    def where(self) -> str:
+        """`file.polar:line`, as the tools print it."""
+        match = _AT.search(self.error)
+        return f"{Path(match.group(2)).name}:{match.group(1)}" if match else ""
+
+
+_AT = re.compile(r"at line (\d+), column \d+ of file (\S+?):?$", re.MULTILINE)
+_UNEXPECTED = re.compile(
+    r"^did not expect to find the token '(?P<token>\w+)' at line (?P<line>\d+), "
+    r"column (?P<column>\d+) of file (?P<file>\S+?):"
+)
+
+
+def located(message: str) -> str:
+    """The engine's load error, pointing at the line to fix. A rule missing its `;` is
+    reported where the *next* rule starts (often three lines later, past a blank line and a
+    comment): name the line that lacks the `;` instead."""
+    match = _UNEXPECTED.match(message)
+    if match is None:
+        return message
+    path, line = Path(match.group("file")), int(match.group("line"))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return message
+    if line > len(lines) or lines[line - 1][: int(match.group("column")) - 1].strip():
+        return message  # not the start of a new rule
+    index = line - 2
+    while index >= 0 and (not lines[index].strip() or lines[index].lstrip().startswith("#")):
+        index -= 1
+    if index < 0 or lines[index].rstrip().endswith((";", "{", "}")):
+        return message
+    column = len(lines[index].rstrip()) + 1
+    number = f"{index + 1:03d}: "
+    return (
+        f"missing `;` at the end of this rule at line {index + 1}, column {column} of file "
+        f"{path}:\n\t{number}{lines[index].rstrip()}\n\t{' ' * (len(number) + column - 1)}^\n"
+        f"\t(the engine only noticed at line {line}, where the next rule starts with "
+        f"'{match.group('token')}')"
+    )
+
+
 def policy_files(directory: Path = POLICY_DIR) -> list[Path]:
     return sorted(directory.glob("*.polar"))
 
@@ -247,7 +309,7 @@ def build_oso(files: Iterable[Path]) -> Oso:
     try:
         oso.load_files([str(f) for f in files])
     except Exception as exc:  # oso raises several error types, all with file and line
-        raise PolicyError(str(exc)) from exc
+        raise PolicyError(located(str(exc))) from exc
     return oso
 
 
@@ -263,6 +325,8 @@ class Policy:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self.calls = 0  # engine queries actually run (cache misses included, hits not)
+        self.loaded_at = datetime.now(UTC)
+        self.last_refused: RefusedEdit | None = None  # set by hot reload (policies.engine.reload)
 
     # -- loading ----------------------------------------------------------------------
     def reload(self) -> None:
@@ -273,7 +337,25 @@ class Policy:
         with self._lock:
             self._oso = oso
             self.generation += 1
+            self.loaded_at = datetime.now(UTC)
             self._cache.clear()
+
+    def status(self) -> dict[str, Any]:
+        """The generation in force and the last edit that was refused (for /healthz, dev)."""
+        refused = self.last_refused
+        return {
+            "generation": self.generation,
+            "loadedAt": self.loaded_at.isoformat(timespec="seconds"),
+            "lastRefused": None
+            if refused is None
+            else {
+                "at": refused.at.isoformat(timespec="seconds"),
+                "where": refused.where,
+                "error": refused.error,
+                # True while the files on disk are still the refused ones (no good save since).
+                "pending": refused.at >= self.loaded_at,
+            },
+        }
 
     @property
     def oso(self) -> Oso:
@@ -411,4 +493,4 @@ def _loaded_relations(resource: Any) -> dict[tuple[type, Any], Model]:
     return loaded
 
 
-__all__ = ["Grant", "Policy", "PolicyError", "RelationNotLoaded", "Viewer"]
+__all__ = ["Grant", "Policy", "PolicyError", "RefusedEdit", "RelationNotLoaded", "Viewer"]

@@ -30,7 +30,7 @@ from polar.predicate import Predicate
 from polar.query import Query
 
 from policies.engine import _loaded_relations, _preloaded
-from policies.sources import Location
+from policies.review.sources import Location
 
 _APPLICABLE = re.compile(r"^(.*) at line (\d+), column \d+ of file (.+)$")
 _LOG_LINE = re.compile(r"^\[oso\]\[\w+\](\s*)(.*)$")

@@ -1,6 +1,6 @@
 """`espace policy explain`: one decision and the rules that produced it, in a reviewer's words.
 
-The decision and the rules come from the engine itself (see policies/trace.py): for an
+The decision and the rules come from the engine itself (see policies/review/trace.py): for an
 allowed action, the rules of each way the engine found to allow it, with the rules they
 called; for a denied one, every rule the engine tried, none of which matched. Each rule is
 shown with its file and line, the comment above it and its text.
@@ -14,9 +14,12 @@ from typing import Any
 
 from tortoise.models import Model
 
-from policies.engine import RESOURCE_FIELDS, Policy, Viewer
-from policies.sources import Location, PolicySource, Rule, read_sources
-from policies.trace import Step, Traced, run_traced
+from policies.engine import RESOURCE_FIELDS, Grant, Policy, Viewer
+from policies.engine.actions import ACTIONS, FIELDS
+from policies.review.cases import unknown_word
+from policies.review.denial import Failure, failing_condition
+from policies.review.sources import Location, PolicySource, Rule, read_sources
+from policies.review.trace import Step, Traced, run_traced
 
 
 class ExplainError(Exception):
@@ -39,11 +42,36 @@ def resource_model(type_name: str) -> type[Model]:
     raise ExplainError(f"unknown resource type {type_name!r} (known: {known})")
 
 
+def check_question(rules: list[Rule], action: str, field: str | None) -> None:
+    """Refuse an action or field that neither the application nor any rule uses."""
+    actions = ACTIONS | {rule.action for rule in rules if rule.action}
+    if action not in actions:
+        raise ExplainError(unknown_word("action", action, actions))
+    fields = FIELDS | {r.field.constant for r in rules if r.field is not None and r.field.constant}
+    if field is not None and field not in fields:
+        raise ExplainError(unknown_word("field", field, fields))
+
+
 def parse_target(target: str) -> tuple[type[Model], int]:
     type_name, sep, raw_id = target.partition(":")
     if not sep or not raw_id.strip().isdigit():
         raise ExplainError(f"--on takes TYPE:ID (for example Enrollment:12), not {target!r}")
     return resource_model(type_name.strip()), int(raw_id)
+
+
+async def establishment_names(viewer: Viewer, resource: Any) -> dict[int, str]:
+    """The names of the establishments an explanation mentions (the viewer's, the resource's)."""
+    from models.companies import Establishment
+
+    ids = {grant.establishment_id for grant in viewer.accesses}
+    for candidate in (resource, getattr(resource, "_enrollment", None)):
+        establishment_id = getattr(candidate, "establishment_id", None)
+        if isinstance(establishment_id, int):
+            ids.add(establishment_id)
+        if isinstance(candidate, Establishment):
+            ids.add(candidate.id)
+    rows = await Establishment.filter(id__in=sorted(ids)).values("id", "name")
+    return {row["id"]: row["name"] for row in rows}
 
 
 async def load_question(email: str, target: str) -> tuple[Viewer, Any]:
@@ -56,7 +84,11 @@ async def load_question(email: str, target: str) -> tuple[Viewer, Any]:
     model, record_id = parse_target(target)
     account = await Account.get_or_none(email=normalize_email(email))
     if account is None:
-        raise ExplainError(f"no account with the e-mail {email}")
+        seeded = await Account.exists()
+        raise ExplainError(
+            f"no account with the e-mail {email}"
+            + ("" if seeded else ": the database has no account at all, run `espace seed-demo`")
+        )
     resource = await model.get_or_none(id=record_id)
     if resource is None:
         raise ExplainError(f"no {model.__name__} with id {record_id}")
@@ -69,15 +101,75 @@ async def load_question(email: str, target: str) -> tuple[Viewer, Any]:
 
 
 def explain(
-    policy: Policy, viewer: Viewer, action: str, resource: Any, field: str | None = None
+    policy: Policy,
+    viewer: Viewer,
+    action: str,
+    resource: Any,
+    field: str | None = None,
+    names: dict[int, str] | None = None,
 ) -> Explanation:
-    """Ask the engine with its trace on, and write what it did for a reviewer."""
+    """Ask the engine with its trace on, and write what it did for a reviewer. `names` are
+    establishment names by id, to say "Acme Paris" rather than "establishment 3"."""
+    global _names
+    _names = names or {}
     if field is None:
         traced = run_traced(policy.oso, "allow", viewer, action, resource)
     else:
         traced = run_traced(policy.oso, "allow_field", viewer, action, resource, field)
     source = read_sources(_files_of(traced, policy))
-    return Explanation(traced.allowed, render(traced, source, viewer, action, resource, field))
+    text = render(traced, source, viewer, action, resource, field)
+    if not traced.allowed and not traced.error:
+        args = [viewer, action, resource, *([field] if field is not None else [])]
+        text += _failures(policy, traced, source, args)
+    return Explanation(traced.allowed, text)
+
+
+_names: dict[int, str] = {}
+
+
+def _failures(policy: Policy, traced: Traced, source: PolicySource, args: list[Any]) -> str:
+    """For each rule tried for the question, the condition that failed, with its values."""
+    lines: list[str] = []
+    for attempt in traced.attempts:
+        rule = source.at(attempt.location) if attempt.depth == 0 else None
+        if rule is None:
+            continue
+        failure = failing_condition(policy.directory, source, rule, args, describe_value)
+        if failure is None:
+            continue
+        if not lines:
+            lines += ["", "Why each rule did not allow it (the first condition that failed):"]
+        lines += _failure_lines(failure, 2)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _failure_lines(failure: Failure, indent: int) -> list[str]:
+    pad = " " * indent
+    where = f"{failure.rule.location.file.name} line {failure.rule.location.line}"
+    lines = [f"{pad}{where}: `{failure.condition}` is false"]
+    lines += [f"{pad}    {value}" for value in failure.values]
+    for inner in failure.inner:
+        lines += _failure_lines(inner, indent + 4)
+    return lines
+
+
+def describe_value(name: str, value: Any) -> str:
+    """A value as people know it: an establishment id with its name, a list of kinds."""
+    if isinstance(value, Grant):
+        place = _names.get(value.establishment_id, f"establishment {value.establishment_id}")
+        return f"{value.role} access to {place}"
+    is_site = name.endswith(("establishment_id", "establishment.id"))
+    if is_site and isinstance(value, int) and value in _names:
+        return f"{value} ({_names[value]})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nil"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
 
 
 def _files_of(traced: Traced, policy: Policy) -> list[Any]:
@@ -94,10 +186,8 @@ def describe_viewer(viewer: Viewer) -> list[str]:
         lines.append("  no access to any establishment")
     for grant in viewer.accesses:
         kinds = f", sees {', '.join(grant.document_kinds)}" if grant.role == "STANDARD" else ""
-        lines.append(
-            f"  {grant.role} access {grant.access_id} to establishment {grant.establishment_id}"
-            f"{kinds}"
-        )
+        place = _names.get(grant.establishment_id, f"establishment {grant.establishment_id}")
+        lines.append(f"  {grant.role} access {grant.access_id} to {place}{kinds}")
     return lines
 
 
@@ -105,17 +195,33 @@ def describe_resource(resource: Any) -> str:
     if isinstance(resource, Viewer):
         return f"Viewer {resource.email}"
     fields = RESOURCE_FIELDS.get(type(resource), {})
-    shown = []
+    known = _known_as(resource)
+    shown = [known] if known else []
     for name, spec in fields.items():
         if name == "id":
             continue
         if isinstance(spec, type):
-            shown.append(f"{name}={getattr(resource, name, None)!r}")
+            value = getattr(resource, name, None)
+            place = (
+                _names.get(value)
+                if name.endswith("establishment_id") and isinstance(value, int)
+                else None
+            )
+            shown.append(f"{name}={value!r}" + (f" ({place})" if place else ""))
         else:
             related = getattr(resource, f"_{name}", None)
             if isinstance(related, Model):
                 shown.append(f"{name}=({describe_resource(related)})")
     return f"{type(resource).__name__} {resource.pk}: " + ", ".join(shown)
+
+
+def _known_as(resource: Any) -> str:
+    """What people call the record: an order's reference, a site's name, a person's e-mail."""
+    for attribute in ("reference", "name", "email", "number"):
+        value = getattr(resource, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def render(

@@ -1,6 +1,6 @@
 """`espace policy coverage`: which rules the decision cases exercise, from the engine's trace.
 
-Every case is asked again with the engine's log and trace on (policies/trace.py). A rule is
+Every case is asked again with the engine's log and trace on (policies/review/trace.py). A rule is
 covered when it took part in at least one decision a case checks, that is it appears in the
 trace of an allowed case. A rule the engine only tried (its head matched but its body never
 held) has no case showing what it allows: it is listed as untested, with the number of cases
@@ -13,10 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policies.cases import Suite
 from policies.engine import Policy, policy_files
-from policies.sources import Location, Rule, read_sources
-from policies.trace import run_traced
+from policies.review.cases import Suite
+from policies.review.sources import Location, Rule, read_sources
+from policies.review.trace import run_traced
 
 
 @dataclass

@@ -15,10 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from policies.engine import Policy, PolicyError, build_oso, policy_files
+from policies.engine import Policy, PolicyError, RefusedEdit, build_oso, policy_files
 
 logger = logging.getLogger("espace.policy")
 
@@ -30,7 +31,12 @@ def reload_policy(policy: Policy, directory: Path | None = None) -> bool:
     try:
         oso = build_oso(policy_files(directory))
     except PolicyError as error:
-        logger.error("policy not reloaded, the previous policy stays in force: %s", error)
+        policy.last_refused = RefusedEdit(datetime.now(UTC), str(error))
+        logger.error(
+            "policy not reloaded, the previous policy stays in force (generation %d): %s",
+            policy.generation,
+            error,
+        )
         return False
     policy.swap(oso)
     logger.info("policy reloaded from %s (generation %d)", directory, policy.generation)

@@ -7,6 +7,7 @@ policy by `services.history`; the types below only present what it loaded.
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -170,6 +171,19 @@ class EnrollmentType:
     visible_document_kinds: list[DocumentKind] = strawberry.field(
         description="Document kinds this viewer may see on this enrollment."
     )
+    updated_at: datetime.datetime = strawberry.field(
+        description="When the order last changed (status, session, invoicing). Poll with "
+        "`filter: {updatedSince: ...}`."
+    )
+    viewer_can_cancel: bool = strawberry.field(
+        description="True when `cancelEnrollment` by this viewer would be accepted now (the "
+        "policy allows it and the status still allows it). Decided by the policy."
+    )
+    viewer_can_request_postponement: bool = strawberry.field(
+        description="True when `requestPostponement` by this viewer would be accepted now "
+        "(given a session of the same course): the policy allows it, the status allows it "
+        "and no request is waiting for an answer."
+    )
     model: strawberry.Private[Enrollment]
 
     @strawberry.field(description="Documents of the enrollment this viewer may see, newest first.")
@@ -252,25 +266,43 @@ class EnrollmentType:
             course_title=session.course.title,
             session=CourseSessionType.from_model(session),
             visible_document_kinds=visible_kinds,  # already members of DocumentKind
+            updated_at=row.updated_at,
+            viewer_can_cancel=history.row_flag(row, "can_cancel"),
+            viewer_can_request_postponement=history.row_flag(row, "can_request_postponement"),
             model=row,
         )
 
 
 @strawberry.type(name="EnrollmentEdge", description="An enrollment and its cursor.")
 class EnrollmentEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to get the next rows.")
+    cursor: str = strawberry.field(
+        description="This row's place in the list's `orderBy`: pass as `after` to get the "
+        "rows after it, or as `before` (with `last`) to get the rows before it."
+    )
     node: EnrollmentType = strawberry.field(description="The enrollment.")
 
 
 @strawberry.type(name="PageInfo", description="Where a page stands in the whole list.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when more rows follow.")
+    has_next_page: bool = strawberry.field(
+        description="True when more rows follow. Paging backward (`last`), true when a "
+        "`before` cursor was given."
+    )
     end_cursor: str | None = strawberry.field(description="Cursor of the last row of the page.")
+    has_previous_page: bool = strawberry.field(
+        description="Paging backward (`last`), true when more rows come before. Paging "
+        "forward, true when an `after` cursor was given (rows may come before it)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first row of the page: pass it as `before` with `last` to "
+        "go back one page."
+    )
 
 
 @strawberry.type(
     name="EnrollmentConnection",
-    description="A page of enrollments, newest booking first (Relay connection).",
+    description="A page of enrollments in the order asked for (newest booking first by "
+    "default), as a Relay connection.",
 )
 class EnrollmentConnection:
     edges: list[EnrollmentEdge] = strawberry.field(description="The rows of the page.")
@@ -300,7 +332,37 @@ class EnrollmentFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="Part of the reference, registrant e-mail or name, or course title.",
+        description="Words found in the reference, registrant e-mail or name, course code or "
+        "title, or trainee names, ignoring case and accents (`equipe` finds `Équipe`).",
+    )
+    course_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only sessions of this course (its `id`)."
+    )
+    course_code: str | None = strawberry.field(
+        default=None, description="Only sessions of this course (its catalog code, e.g. MGT-101)."
+    )
+    session_starts_from: datetime.date | None = strawberry.field(
+        default=None, description="Only sessions starting on or after this day."
+    )
+    session_starts_to: datetime.date | None = strawberry.field(
+        default=None, description="Only sessions starting on or before this day."
+    )
+    channel: list[Channel] | None = strawberry.field(
+        default=None, description="Only orders placed through these channels."
+    )
+    trainee_name: str | None = strawberry.field(
+        default=None,
+        description="Only orders with a trainee whose first or last name contains this "
+        "(ignoring case).",
+    )
+    mine_only: bool = strawberry.field(
+        default=False,
+        description="Only the orders of my own history (I am their registrant), not the other "
+        "orders of the establishments I have an access to.",
+    )
+    updated_since: datetime.datetime | None = strawberry.field(
+        default=None,
+        description="Only orders changed at or after this moment (see `Enrollment.updatedAt`).",
     )
 
     def to_criteria(self) -> history.HistoryFilter:
@@ -314,6 +376,50 @@ class EnrollmentFilter:
             booked_from=self.from_,
             booked_to=self.to,
             search=self.search,
+            course_id=(
+                parse_id(self.course_id, "courseId") if self.course_id is not None else None
+            ),
+            course_code=self.course_code,
+            session_from=self.session_starts_from,
+            session_to=self.session_starts_to,
+            channels=tuple(self.channel or ()),
+            trainee_name=self.trainee_name,
+            mine_only=self.mine_only,
+            updated_since=self.updated_since,
+        )
+
+
+@strawberry.enum(name="EnrollmentOrderField", description="What enrollments can be sorted by.")
+class EnrollmentOrderField(enum.Enum):
+    BOOKED_AT = strawberry.enum_value("BOOKED_AT", description="When the order was placed.")
+    SESSION_START = strawberry.enum_value(
+        "SESSION_START", description="First day of the session booked."
+    )
+    STATUS = strawberry.enum_value("STATUS", description="Status name, alphabetically.")
+    REFERENCE = strawberry.enum_value("REFERENCE", description="Order reference.")
+    AMOUNT = strawberry.enum_value("AMOUNT", description="Net price of all seats.")
+
+
+@strawberry.enum(name="OrderDirection", description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest (oldest, first letter) first.")
+    DESC = strawberry.enum_value("DESC", description="Largest (newest, last letter) first.")
+
+
+@strawberry.input(
+    name="EnrollmentOrder",
+    description="How to sort enrollments. Rows with the same value come by identifier, in "
+    "the same direction, so that the order is stable and cursors stay valid.",
+)
+class EnrollmentOrder:
+    field: EnrollmentOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="DESC by default."
+    )
+
+    def to_ordering(self) -> history.Ordering:
+        return history.Ordering(
+            history.SortField[self.field.value], self.direction is OrderDirection.DESC
         )
 
 
@@ -339,15 +445,43 @@ class Query:
         after: Annotated[
             str | None, strawberry.argument(description="Cursor of the row to start after.")
         ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page backward: the last rows (before `before` if given), same "
+                "limits as `first`. Not with `first`."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor of the row to end before (with `last`)."),
+        ] = None,
+        order_by: Annotated[
+            EnrollmentOrder | None,
+            strawberry.argument(
+                description="Sort order; newest booking first when left out. A cursor is only "
+                "valid with the `orderBy` it was made with."
+            ),
+        ] = None,
     ) -> EnrollmentConnection:
         viewer = info.context.require_viewer()
         criteria = filter.to_criteria() if filter else history.HistoryFilter()
-        page = await history.history_page(info.context.policy, viewer, criteria, first, after)
+        ordering = order_by.to_ordering() if order_by else history.NEWEST_FIRST
+        page = await history.history_page(
+            info.context.policy,
+            viewer,
+            criteria,
+            first,
+            after,
+            last=last,
+            before=before,
+            ordering=ordering,
+        )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
         edges = await scheduling.map_in_slices(
             lambda row: EnrollmentEdge(
-                cursor=history.encode_cursor(row),
+                cursor=history.encode_cursor(row, ordering),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),
             ),
             page.enrollments,
@@ -357,6 +491,8 @@ class Query:
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 end_cursor=edges[-1].cursor if edges else None,
+                has_previous_page=page.has_previous_page,
+                start_cursor=edges[0].cursor if edges else None,
             ),
             total_count=page.total_count,
         )

@@ -34,6 +34,7 @@ from models.enums import (
 )
 from services.business_hours import add_business_hours
 from services.pdf import simple_pdf
+from services.search import refresh_search_text
 from services.storage import get_storage
 
 DEMO_PASSWORD = "espace-demo-2026"
@@ -293,6 +294,8 @@ async def seed_demo() -> str:
                     generated=True,
                 )
 
+    unindexed = await Enrollment.filter(search_text="").values_list("id", flat=True)
+    await refresh_search_text(list(unindexed))  # type: ignore[arg-type]
     created = await Enrollment.all().count() - before
     return f"Demo data ready: {created} enrollments created, {before} already there."
 

@@ -35,9 +35,11 @@ from services.actors import Actor
 from services.admins import make_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
+from services.enrollment_states import POSTPONABLE, TRANSITIONS
 from services.errors import BadUserInput, Conflict, Forbidden, NotFound
 from services.locks import lock_establishment
 from services.mail import queue_mail
+from services.search import refresh_search_text
 
 VALIDATION_BUSINESS_HOURS = 24
 MAX_TRAINEES = 50
@@ -45,16 +47,6 @@ MAX_TEXT = 2000
 MAX_INVOICE_AMOUNT = Decimal("10000000")
 
 S = EnrollmentStatus
-# The moves the status machine allows (rule 13). A second partial invoice keeps the status.
-TRANSITIONS: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
-    S.PENDING_VALIDATION: frozenset({S.VALIDATED, S.CANCELLED}),
-    S.VALIDATED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
-    S.PARTIALLY_INVOICED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
-    S.INVOICED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
-# Statuses in which a postponement can still be asked for and granted.
-POSTPONABLE = frozenset({S.PENDING_VALIDATION, S.VALIDATED, S.PARTIALLY_INVOICED})
 
 
 @dataclass(frozen=True)
@@ -323,6 +315,7 @@ async def _book(
             for t in trainees
         ]
     )
+    await refresh_search_text([enrollment.id])
     await audit.record(
         "enrollment.booked",
         actor=actor.account,

@@ -183,10 +183,14 @@ ACTION_FLAGS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _combinable(q: Q) -> Q:
+    """The condition, with "every row" spelled out: Tortoise drops an empty `Q` from an OR
+    (`a | Q()` selects `a` only) where the policy meant every row."""
+    return Q(id__isnull=False) if _is_everything(q) else q
+
+
 def _flag(q: Q) -> Any:
-    if _is_everything(q):
-        q = Q(id__isnull=False)
-    return Case(When(q, then="1"), default="0")
+    return Case(When(_combinable(q), then="1"), default="0")
 
 
 def action_annotations(policy: Policy, viewer: Viewer | None) -> dict[str, Any]:
@@ -194,10 +198,10 @@ def action_annotations(policy: Policy, viewer: Viewer | None) -> dict[str, Any]:
     `requestPostponement` would be accepted now: what the policy allows (`cancel` or
     `staff_cancel`; `request_postponement`) and what the status machine still allows. The
     same conditions the mutations check, as SQL, so a page costs no query more."""
-    cancel = policy.filter(viewer, "cancel", Enrollment) | policy.filter(
-        viewer, "staff_cancel", Enrollment
+    cancel = _combinable(policy.filter(viewer, "cancel", Enrollment)) | _combinable(
+        policy.filter(viewer, "staff_cancel", Enrollment)
     )
-    postpone = policy.filter(viewer, "request_postponement", Enrollment)
+    postpone = _combinable(policy.filter(viewer, "request_postponement", Enrollment))
     waiting = PostponementRequest.filter(status=RequestStatus.PENDING.value)
     return {
         "can_cancel": _flag(cancel & Q(status__in=[s.value for s in CANCELLABLE])),

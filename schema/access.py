@@ -85,6 +85,9 @@ class AccessType:
     account: AccountType = strawberry.field(description="The person holding the access.")
     establishment: EstablishmentType = strawberry.field(description="The establishment.")
     created_at: datetime.datetime = strawberry.field(description="When the access was granted.")
+    updated_at: datetime.datetime = strawberry.field(
+        description="When the access last changed (level or document kinds)."
+    )
 
     @classmethod
     def from_model(cls, row: Access) -> AccessType:
@@ -95,6 +98,7 @@ class AccessType:
             account=AccountType.from_model(row.account),
             establishment=EstablishmentType.from_model(row.establishment),
             created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -189,6 +191,11 @@ def _combinable(q: Q) -> Q:
     return Q(id__isnull=False) if _is_everything(q) else q
 
 
+def any_of(*conditions: Q) -> Q:
+    """Rows matching one of these policy conditions (an OR that keeps "every row")."""
+    return functools.reduce(operator.or_, map(_combinable, conditions))
+
+
 def _flag(q: Q) -> Any:
     return Case(When(_combinable(q), then="1"), default="0")
 
@@ -198,8 +205,9 @@ def action_annotations(policy: Policy, viewer: Viewer | None) -> dict[str, Any]:
     `requestPostponement` would be accepted now: what the policy allows (`cancel` or
     `staff_cancel`; `request_postponement`) and what the status machine still allows. The
     same conditions the mutations check, as SQL, so a page costs no query more."""
-    cancel = _combinable(policy.filter(viewer, "cancel", Enrollment)) | _combinable(
-        policy.filter(viewer, "staff_cancel", Enrollment)
+    cancel = any_of(
+        policy.filter(viewer, "cancel", Enrollment),
+        policy.filter(viewer, "staff_cancel", Enrollment),
     )
     postpone = _combinable(policy.filter(viewer, "request_postponement", Enrollment))
     waiting = PostponementRequest.filter(status=RequestStatus.PENDING.value)

@@ -154,7 +154,9 @@ KEYS = {
 async def test_every_order_is_total_and_walks_with_cursors(client, shop, field, direction):
     order = {"field": field, "direction": direction}
     walked = await _all(client, shop["token"], orderBy=order)
-    whole = [e["node"] for e in (await _page(client, shop["token"], first=50, orderBy=order))["edges"]]
+    whole = [
+        e["node"] for e in (await _page(client, shop["token"], first=50, orderBy=order))["edges"]
+    ]
     assert walked == whole and len(whole) == 4
     key = KEYS[field]
     expected = sorted(whole, key=lambda n: (key(n), int(n["id"])), reverse=direction == "DESC")
@@ -242,6 +244,10 @@ async def test_viewer_can_flags_say_what_the_mutations_then_do_for_every_persona
             checked[flags["viewerCanRequestPostponement"]] += 1
             flags = (await gql(client, FLAGS, {"id": node["id"]}, token=token)).ok()["enrollment"]
             cancelled = await gql(client, CANCEL, {"id": node["id"]}, token=token)
-            assert (not cancelled.errors) == flags["viewerCanCancel"], (name, node, cancelled.errors)
+            assert (not cancelled.errors) == flags["viewerCanCancel"], (
+                name,
+                node,
+                cancelled.errors,
+            )
             checked[flags["viewerCanCancel"]] += 1
     assert checked[True] > 5 and checked[False] > 5

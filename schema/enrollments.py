@@ -29,8 +29,8 @@ from schema.loaders import (
     trainees_loader,
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
+from services import enrollment_stats, history, scheduling
 from services import enrollments as service
-from services import history, scheduling
 from services.errors import NotFound
 from services.sessions import viewer_for_account
 
@@ -424,7 +424,7 @@ class EnrollmentOrder:
 
 
 @strawberry.type
-class Query:
+class ListQuery:
     @strawberry.field(
         description="The enrollment history this viewer may see: their own orders (by login "
         "e-mail) and those of the establishments they have an access to."
@@ -795,3 +795,76 @@ class Mutation:
             answer,
         )
         return await _present(info, enrollment.id)
+
+
+@strawberry.type(name="EnrollmentCount", description="How many enrollments, for how much.")
+class EnrollmentCountType:
+    count: int = strawberry.field(description="Number of enrollments.")
+    amount: Decimal = strawberry.field(description="Sum of their net prices, in euros excl. VAT.")
+
+
+@strawberry.type(name="StatusCount", description="Enrollments in one status.")
+class StatusCountType(EnrollmentCountType):
+    status: EnrollmentStatus = strawberry.field(description="The status.")
+
+
+@strawberry.type(name="EstablishmentCount", description="Enrollments of one establishment.")
+class EstablishmentCountType(EnrollmentCountType):
+    establishment_id: strawberry.ID | None = strawberry.field(
+        description="The establishment, or null for orders of individuals."
+    )
+
+
+@strawberry.type(
+    name="EnrollmentStats",
+    description="Counts and amounts of the enrollments `enrollments(filter:)` lists for this "
+    "viewer: never more than the viewer may read.",
+)
+class EnrollmentStatsType:
+    count: int = strawberry.field(description="How many enrollments match (the list's total).")
+    amount: Decimal = strawberry.field(description="Sum of their net prices.")
+    by_status: list[StatusCountType] = strawberry.field(
+        description="By status, statuses without any enrollment left out."
+    )
+    by_establishment: list[EstablishmentCountType] = strawberry.field(
+        description="By establishment (a dashboard of several sites), null first."
+    )
+
+
+@strawberry.type
+class StatsQuery:
+    @strawberry.field(
+        description="Counts and amounts by status and by establishment, for the same filter "
+        "and the same viewer as `enrollments`."
+    )
+    async def enrollment_stats(
+        self,
+        info: Info,
+        filter: Annotated[
+            EnrollmentFilter | None, strawberry.argument(description="Criteria to narrow by.")
+        ] = None,
+    ) -> EnrollmentStatsType:
+        viewer = info.context.require_viewer()
+        criteria = filter.to_criteria() if filter else history.HistoryFilter()
+        stats = await enrollment_stats.enrollment_stats(info.context.policy, viewer, criteria)
+        return EnrollmentStatsType(
+            count=stats.count,
+            amount=stats.amount,
+            by_status=[
+                StatusCountType(status=EnrollmentStatus(g.key), count=g.count, amount=g.amount)
+                for g in stats.by_status
+            ],
+            by_establishment=[
+                EstablishmentCountType(
+                    establishment_id=strawberry.ID(str(g.key)) if g.key is not None else None,
+                    count=g.count,
+                    amount=g.amount,
+                )
+                for g in stats.by_establishment
+            ],
+        )
+
+
+@strawberry.type
+class Query(ListQuery, StatsQuery):
+    """The history's list and its stats."""

@@ -27,6 +27,7 @@ from policies.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
 from schema.downloads import download_document
+from schema.exports import export_enrollments
 from schema.limits import operation_limits
 from schema.performance import ParsedOnce, ValidatedOnce
 from services.mail_sender import background_sender
@@ -146,6 +147,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/documents/{id}", download_document, methods=["GET"]),
+        Route("/exports/enrollments.{format}", export_enrollments, methods=["GET"]),
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))

@@ -1,6 +1,7 @@
 """The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`.
 
-`create_app()` is the factory; `app` is the ASGI application uvicorn serves.
+`create_app()` is the factory. `app` is built on first access (for `uvicorn server:app`), so
+importing this module builds nothing: no settings, no policy loaded.
 `python server.py` serves it on 127.0.0.1:8000.
 """
 
@@ -21,21 +22,22 @@ from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 from tortoise.contrib.starlette import RegisterTortoise
 
+from infra.mail_sender import background_sender
 from models.database import ensure_migrated, tortoise_config
+from performance import json_encoding
+from performance.operation_cache import ParsedOnce, ValidatedOnce
+from performance.process import tune_for_serving
 from policies.engine import Policy
 from policies.reload import with_policy_reload
 from schema import build_schema
 from schema.context import Context, build_context
-from schema.downloads import download_document
-from schema.exports import export_enrollments
 from schema.limits import operation_limits
-from schema.performance import ParsedOnce, ValidatedOnce
-from services.mail_sender import background_sender
+from schema.metrics import GraphQLMetrics
 from settings import Settings, get_settings
-from web import json_encoding
+from web.downloads import download_document
+from web.exports import export_enrollments
 from web.logs import configure_logging
-from web.metrics import GraphQLMetrics, metrics_endpoint
-from web.process import tune_for_serving
+from web.metrics import metrics_endpoint
 from web.stack import http_middleware
 
 logger = logging.getLogger("espace")
@@ -78,7 +80,7 @@ class EspaceGraphQL(GraphQL):
         here keep it longer): graphql-core's executor sits in a reference cycle that holds
         the context, so without this everything they loaded (8,000 documents on an export)
         waited for the garbage collector's next full pass, which then took tens of
-        milliseconds during which no request of the process moved (issue 8)."""
+        milliseconds during which no request of the process moved (bench/RESULTS.md)."""
         try:
             return await super().execute_operation(
                 request=request,
@@ -93,7 +95,7 @@ class EspaceGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         """The response with its JSON already encoded, a slice at a time (see
-        `web.json_encoding`). Not the first part of an incremental (@defer) response, which
+        `performance.json_encoding`). Not the first part of an incremental (@defer) response, which
         Strawberry edits after this hook."""
         response = await super().process_result(request, result)
         if type(result) is ExecutionResult:
@@ -101,7 +103,7 @@ class EspaceGraphQL(GraphQL):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        """orjson: about ten times faster than `json.dumps` on a 1,000-row page (issue 8)."""
+        """orjson: about ten times faster than `json.dumps` on a 1,000-row page."""
         return json_encoding.encode_json(data)
 
 
@@ -163,8 +165,17 @@ def app_factory() -> Starlette:
     return create_app()
 
 
-# The ASGI application, for `uvicorn server:app`.
-app = create_app()
+_app: Starlette | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`server.app`, the ASGI application for `uvicorn server:app`, built once when first read."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

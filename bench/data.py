@@ -20,7 +20,7 @@ from models.database import tortoise_config
 from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, AccountKind, Channel, DocumentKind, EnrollmentStatus
-from services.sessions import start_session
+from services.login_sessions import start_session
 
 ACME_ENROLLMENTS = 1000
 OTHER_SITES = 4

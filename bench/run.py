@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import environment
-from bench.sql_counter import counting_sql
+from tests.sql_counter import counting_sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "bench" / "RESULTS.md"

@@ -25,10 +25,10 @@ def build(site_id: int, admin_email: str):  # type: ignore[no-untyped-def]
 
     from bench.queries import floor_page
     from models.database import tortoise_config
+    from performance.process import tune_for_serving
     from policies.engine import Policy
     from server import create_app
     from settings import get_settings
-    from web.process import tune_for_serving
 
     settings = get_settings()
 

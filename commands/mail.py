@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def send_mail_command(args: argparse.Namespace) -> int:
     from commands.runner import run_with_database
-    from services.mail_sender import SendReport, drain, pending_count
+    from infra.mail_sender import SendReport, drain, pending_count
 
     async def work() -> tuple[SendReport, int]:
         report = await drain()

@@ -11,7 +11,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from models import MODEL_MODULES
 
 APP_LABEL = "models"
-MIGRATIONS_MODULE = "migrations"
+MIGRATIONS_MODULE = "models.migrations"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -35,11 +35,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """SQLite URLs get `models.sqlite_readers` (reads beside writes); others stay as they are."""
+    """SQLite URLs get `performance.sqlite_readers` (reads beside writes); others stay as is."""
     if not database_url.startswith("sqlite://"):
         return database_url
     connection = expand_db_url(database_url)
-    connection["engine"] = "models.sqlite_readers"
+    connection["engine"] = "performance.sqlite_readers"
     return connection
 
 
@@ -49,8 +49,12 @@ def _default_config() -> dict[str, Any]:
     return tortoise_config(get_settings().database_url)
 
 
-# Read by the `tortoise` command line: `tortoise -c models.database.TORTOISE_ORM makemigrations`.
-TORTOISE_ORM = _default_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, built when read (by `tortoise -c models.database.TORTOISE_ORM
+    makemigrations`), so importing this module neither reads settings nor writes `var/`."""
+    if name == "TORTOISE_ORM":
+        return _default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def pending_migrations() -> list[str]:

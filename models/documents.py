@@ -23,5 +23,5 @@ class Document(Model):
     class Meta:
         table = "document"
         # (enrollment_id, created_at): a page's documents read newest first per enrollment
-        # straight off the index, with no sort before the first row (issue 8).
+        # straight off the index, with no sort before the first row (bench/RESULTS.md).
         indexes = (("enrollment_id", "kind"), ("enrollment_id", "created_at"))

@@ -39,6 +39,7 @@ from models.audit import AuditEntry
 from models.companies import Establishment
 from models.documents import Document
 from models.enrollments import Enrollment
+from services.errors import Forbidden, NotFound
 
 POLICY_DIR = Path(__file__).resolve().parent
 
@@ -282,6 +283,44 @@ class Policy:
             return bool(self._oso.query_rule_once("allow_field", viewer, action, resource, name))
         finally:
             _preloaded.reset(token)
+
+    def authorize(
+        self,
+        viewer: Viewer | None,
+        action: str,
+        resource: Any,
+        *,
+        read_action: str | None = "read",
+        what: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Return if `viewer` may `action` `resource`; otherwise raise, as Oso's `authorize`.
+
+        A viewer who may not even `read_action` the resource gets `NotFound(what)`, so its
+        existence is not revealed; one who may read it gets `Forbidden(message)`. With
+        `read_action=None` (Oso's `check_read=False`: the caller already revealed the
+        resource, or it is a class or the viewer itself) a refusal is always `Forbidden`.
+        """
+        if self.is_allowed(viewer, action, resource):
+            return
+        if read_action is None or (
+            action != read_action and self.is_allowed(viewer, read_action, resource)
+        ):
+            raise Forbidden(message) if message is not None else Forbidden()
+        raise NotFound(what) if what is not None else NotFound()
+
+    def authorize_field(
+        self,
+        viewer: Viewer | None,
+        action: str,
+        resource: Any,
+        name: str,
+        *,
+        message: str | None = None,
+    ) -> None:
+        """Return if `viewer` may `action` field `name` of `resource`, else raise Forbidden."""
+        if not self.field_allowed(viewer, action, resource, name):
+            raise Forbidden(message) if message is not None else Forbidden()
 
     # -- lists, as SQL ------------------------------------------------------------------
     def filter(self, viewer: Viewer | None, action: str, model: type[Model]) -> Q:

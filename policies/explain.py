@@ -51,7 +51,7 @@ async def load_question(email: str, target: str) -> tuple[Viewer, Any]:
     the relations the rules follow already fetched."""
     from models.accounts import Account
     from services.emails import normalize_email
-    from services.sessions import viewer_for_account
+    from services.login_sessions import viewer_for_account
 
     model, record_id = parse_target(target)
     account = await Account.get_or_none(email=normalize_email(email))

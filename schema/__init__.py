@@ -14,7 +14,6 @@ from strawberry.types import ExecutionContext
 
 from schema import access, accounts, catalog, documents, enrollments
 from schema.errors import ErrorCodes
-from schema.execution import EspaceExecutor
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
@@ -52,9 +51,13 @@ def build_schema(
 ) -> strawberry.Schema:
     """The schema with its extensions (classes, instantiated per request by Strawberry).
 
-    It runs operations with `schema.execution.EspaceExecutor`; `standard_execution` gives
+    It runs operations with `performance.executor.EspaceExecutor`; `standard_execution` gives
     Strawberry's own executor instead, for tests and benchmarks that compare the two.
     """
+    # Imported here: the executor reads `schema.limits`, so importing it at the top of this
+    # package would make `import performance.executor` circular.
+    from performance.executor import EspaceExecutor
+
     return EspaceSchema(
         query=_merged("Query"),
         mutation=_merged("Mutation"),

@@ -24,7 +24,6 @@ from schema.ids import parse_id
 from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestStatus
 from services import access as service
-from services.errors import Forbidden
 
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
@@ -52,8 +51,7 @@ class EstablishmentType:
         "read it; others get null with FORBIDDEN."
     )
     async def accesses(self, info: Info) -> list[AccessType] | None:
-        if not service.may_read_accesses(info.context.policy, info.context.viewer, self.model):
-            raise Forbidden("Only the admins of this establishment may see its accesses.")
+        service.authorize_read_accesses(info.context.policy, info.context.viewer, self.model)
         rows = await _accesses_loader(info.context).load(self.model.id)
         return [AccessType.from_model(row) for row in rows]
 

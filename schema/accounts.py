@@ -14,7 +14,6 @@ from models.companies import Company
 from schema.context import Info
 from schema.scalars import AccountKind, Language
 from services import accounts, own_company
-from services.errors import Forbidden
 
 if TYPE_CHECKING:
     from schema.access import AccessType, EstablishmentType
@@ -48,9 +47,7 @@ class AccountType:
         "with FORBIDDEN."
     )
     def phone(self, info: Info) -> str | None:
-        if not info.context.policy.field_allowed(info.context.viewer, "read", self.model, "phone"):
-            raise Forbidden("You may not read this phone number.")
-        return self.model.phone
+        return accounts.visible_phone(info.context.policy, info.context.viewer, self.model)
 
     @strawberry.field(
         description="The company of a company account, with the establishments this viewer "

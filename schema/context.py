@@ -13,7 +13,7 @@ from models.accounts import Account
 from policies.engine import Policy, Viewer
 from services.actors import Actor
 from services.errors import Unauthenticated
-from services.sessions import session_for_token, viewer_for_account
+from services.login_sessions import session_for_token, viewer_for_account
 
 
 @dataclass

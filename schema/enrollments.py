@@ -15,6 +15,7 @@ import strawberry
 
 from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
+from performance import turns
 from schema.catalog import CourseSessionType
 from schema.context import Info
 from schema.documents import DocumentType
@@ -29,10 +30,10 @@ from schema.loaders import (
     trainees_loader,
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
-from services import enrollment_stats, history, scheduling
+from services import enrollment_stats, history
 from services import enrollments as service
 from services.errors import NotFound
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")
@@ -479,7 +480,7 @@ class ListQuery:
         )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
-        edges = await scheduling.map_in_slices(
+        edges = await turns.map_in_slices(
             lambda row: EnrollmentEdge(
                 cursor=history.encode_cursor(row, ordering),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),

@@ -3,7 +3,7 @@
 Each limit is a schema extension *class*: Strawberry builds a fresh instance for every request,
 so no state is shared between requests. A request over a limit is refused before anything runs
 (depth, aliases, tokens, directives) or stops resolving fields once its time budget is spent
-(`TIME_BUDGET_SECONDS`, checked by the executor in `schema.execution`); either way the client
+(`TIME_BUDGET_SECONDS`, checked by the executor in `performance.executor`); either way the client
 gets `BAD_USER_INPUT` with a message saying which limit it hit.
 
 Page sizes are limited where pages are built (`services/history.py`: 100 rows, 1,000 when the
@@ -32,7 +32,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2_000
 MAX_DIRECTIVES = 50
-# Seconds an operation may spend resolving fields, enforced by `schema.execution`. Read per
+# Seconds an operation may spend resolving fields, enforced by `performance.executor`. Read per
 # operation, so tests may lower it.
 TIME_BUDGET_SECONDS = 10.0
 

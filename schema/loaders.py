@@ -24,7 +24,7 @@ def batched(
 
     `batch` must not hold the context: the context holds the loader, and that cycle would
     keep everything the loader loaded (8,000 documents on an export) alive until the
-    garbage collector's next full pass instead of freeing it with the request (issue 8).
+    garbage collector's next full pass instead of freeing it with the request.
     """
     loader = context.cache.get(name)
     if loader is None:
@@ -78,7 +78,7 @@ def selects_any(selections: Sequence[Any], names: frozenset[str]) -> bool:
 async def prefetch_documents(context: Context, enrollment_ids: Sequence[int]) -> None:
     """Load the documents of a whole page up front (the same single query the loader would
     run), so that each enrollment's document fields resolve without awaiting: on a
-    1,000-row page that spares a thousand coroutines, futures and loader tasks (issue 8)."""
+    1,000-row page that spares a thousand coroutines, futures and loader tasks."""
     found = await history.documents_of(context.policy, context.viewer, enrollment_ids)
     documents_loader(context).prime_many(found)
 

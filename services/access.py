@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_establishment
+from infra.mail_outbox import queue_mail
 from models.access import Access, AdminAccessRequest, TrainingManager
 from models.accounts import Account
 from models.audit import AuditEntry
@@ -28,9 +30,7 @@ from services.accounts import ensure_account
 from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
-from services.errors import BadUserInput, Conflict, Forbidden, NotFound
-from services.locks import lock_establishment
-from services.mail import queue_mail
+from services.errors import BadUserInput, Conflict, NotFound
 from services.training_managers import grant_known_training_manager_accesses
 
 DEFAULT_AUDIT_PAGE = 50
@@ -77,9 +77,17 @@ async def get_establishment(policy: Policy, viewer: Viewer, establishment_id: in
     return row
 
 
-def may_read_accesses(policy: Policy, viewer: Viewer | None, establishment: Establishment) -> bool:
-    """Whether the viewer may see who has an access to this establishment (rule 6)."""
-    return policy.field_allowed(viewer, "read", establishment, "accesses")
+def authorize_read_accesses(
+    policy: Policy, viewer: Viewer | None, establishment: Establishment
+) -> None:
+    """Forbidden unless the viewer may see who has an access to this establishment (rule 6)."""
+    policy.authorize_field(
+        viewer,
+        "read",
+        establishment,
+        "accesses",
+        message="Only the admins of this establishment may see its accesses.",
+    )
 
 
 async def accesses_of(
@@ -111,10 +119,13 @@ async def audit_log(
     establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
         raise NotFound("Establishment")
-    if not policy.is_allowed(viewer, "read_audit_log", establishment):
-        if not policy.is_allowed(viewer, "read", establishment):
-            raise NotFound("Establishment")
-        raise Forbidden("Only the admins of this establishment may read its audit log.")
+    policy.authorize(
+        viewer,
+        "read_audit_log",
+        establishment,
+        what="Establishment",
+        message="Only the admins of this establishment may read its audit log.",
+    )
     return (
         await AuditEntry.filter(establishment_id=establishment_id)
         .order_by("-at", "-id")
@@ -122,16 +133,21 @@ async def audit_log(
     )
 
 
-def _require_back_office(policy: Policy, viewer: Viewer) -> None:
-    if not policy.is_allowed(viewer, "staff_back_office", AdminAccessRequest):
-        raise Forbidden("Only the back office handles admin access requests.")
+def _authorize_back_office(policy: Policy, viewer: Viewer) -> None:
+    policy.authorize(
+        viewer,
+        "staff_back_office",
+        AdminAccessRequest,
+        read_action=None,
+        message="Only the back office handles admin access requests.",
+    )
 
 
 async def admin_access_requests(
     policy: Policy, viewer: Viewer, status: RequestStatus | None = None
 ) -> list[AdminAccessRequest]:
     """Admin access requests for the back office, oldest first."""
-    _require_back_office(policy, viewer)
+    _authorize_back_office(policy, viewer)
     query = AdminAccessRequest.all()
     if status is not None:
         query = query.filter(status=status.value)
@@ -197,8 +213,13 @@ async def grant_access(
     """Give an account an access to an establishment (rule 6). An unknown e-mail gets an
     account and a one-time link to choose a password (rule 2)."""
     establishment = await get_establishment(policy, actor.viewer, establishment_id)
-    if not policy.is_allowed(actor.viewer, "manage_accesses", establishment):
-        raise Forbidden("Only the admins of this establishment may grant accesses.")
+    policy.authorize(
+        actor.viewer,
+        "manage_accesses",
+        establishment,
+        what="Establishment",
+        message="Only the admins of this establishment may grant accesses.",
+    )
     kinds = clean_document_kinds(role, document_kinds)
     address = normalize_email(email)
     async with in_transaction():
@@ -244,11 +265,21 @@ async def update_access(
 ) -> Access:
     """Change the level and document kinds of an access (rules 6-8)."""
     access = await get_access(policy, actor.viewer, access_id)
-    if not policy.is_allowed(actor.viewer, "update", access):
-        raise Forbidden("Only the admins of this establishment may change its accesses.")
-    demoting = access.role == AccessRole.ADMIN.value and role != AccessRole.ADMIN
-    if demoting and not policy.is_allowed(actor.viewer, "demote", access):
-        raise Forbidden("You cannot lower your own admin access: ask another admin.")
+    policy.authorize(
+        actor.viewer,
+        "update",
+        access,
+        what="Access",
+        message="Only the admins of this establishment may change its accesses.",
+    )
+    if access.role == AccessRole.ADMIN.value and role != AccessRole.ADMIN:
+        policy.authorize(
+            actor.viewer,
+            "demote",
+            access,
+            what="Access",
+            message="You cannot lower your own admin access: ask another admin.",
+        )
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
@@ -281,8 +312,9 @@ async def update_access(
 async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
     """Remove an access (rule 8). Returns the removed access as it was."""
     access = await get_access(policy, actor.viewer, access_id)
-    if not policy.is_allowed(actor.viewer, "revoke", access):
-        raise Forbidden("You may not remove this access.")
+    policy.authorize(
+        actor.viewer, "revoke", access, what="Access", message="You may not remove this access."
+    )
     async with in_transaction():
         await lock_establishment(access.establishment_id)  # type: ignore[attr-defined]
         current = await Access.get_or_none(id=access.id)
@@ -337,8 +369,14 @@ async def request_admin_access(
         establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
         raise NotFound("Establishment")
-    if not policy.is_allowed(actor.viewer, "request_admin_access", establishment):
-        raise Forbidden("You may not ask for admin rights on this establishment.")
+    # The requester usually cannot read the establishment yet (they ask for rights on it).
+    policy.authorize(
+        actor.viewer,
+        "request_admin_access",
+        establishment,
+        read_action=None,
+        message="You may not ask for admin rights on this establishment.",
+    )
     viewer_id = actor.viewer.id
     if await Access.exists(
         account_id=viewer_id, establishment_id=establishment.id, role=AccessRole.ADMIN.value
@@ -380,7 +418,7 @@ async def decide_admin_access_request(
 ) -> AdminAccessRequest:
     """Staff approve (the requester becomes ADMIN) or reject a request; the requester is
     told by mail either way."""
-    _require_back_office(policy, actor.viewer)
+    _authorize_back_office(policy, actor.viewer)
     if len(note) > MAX_MESSAGE_LENGTH:
         raise BadUserInput(f"The note is limited to {MAX_MESSAGE_LENGTH} characters.", field="note")
     request = (

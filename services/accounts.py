@@ -21,14 +21,17 @@ from limits import parse
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from infra.mail_outbox import queue_mail
+from infra.one_time_tokens import claim_token, consume_token, issue_token, revoke_tokens
 from models.accounts import Account
 from models.companies import Company, Establishment
 from models.enrollments import Enrollment
 from models.enums import AccountKind, Language, TokenPurpose
+from policies.engine import Policy, Viewer
 from services import audit, rate_limits
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Unauthenticated
-from services.mail import queue_mail
+from services.login_sessions import end_other_sessions, end_session, start_session
 from services.passwords import (
     check_password_rules,
     hash_password,
@@ -45,8 +48,6 @@ from services.rate_limits import (
     SIGN_UPS_PER_ADDRESS,
     Limit,
 )
-from services.sessions import end_other_sessions, end_session, start_session
-from services.tokens import claim_token, consume_token, issue_token, revoke_tokens
 from services.training_managers import grant_known_training_manager_accesses
 from settings import get_settings
 
@@ -95,6 +96,14 @@ class EmailChange:
     enrollments_leaving_history: int
     enrollments_joining_history: int
     confirmed: bool
+
+
+def visible_phone(policy: Policy, viewer: Viewer | None, account: Account) -> str | None:
+    """The account's phone number, or Forbidden when the policy hides it from the viewer."""
+    policy.authorize_field(
+        viewer, "read", account, "phone", message="You may not read this phone number."
+    )
+    return account.phone
 
 
 def _link(path: str, token: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
-from models.catalog import Course, CourseSession
+from models.catalog import Course
 from services.errors import NotFound
 
 
@@ -21,10 +21,3 @@ async def get_course(course_id: int) -> Course:
     if course is None:
         raise NotFound("Course")
     return course
-
-
-async def get_session(session_id: int) -> CourseSession:
-    session = await CourseSession.filter(id=session_id).select_related("course").first()
-    if session is None:
-        raise NotFound("Session")
-    return session

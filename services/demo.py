@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from infra.pdf import simple_pdf
 from models.access import Access
 from models.accounts import Account
 from models.catalog import Course, CourseSession
@@ -33,7 +34,6 @@ from models.enums import (
     EnrollmentStatus,
 )
 from services.business_hours import add_business_hours
-from services.pdf import simple_pdf
 from services.search import refresh_search_text
 from services.storage import get_storage
 

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from tortoise.transactions import in_transaction
 
+from infra.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
 from models.accounts import Account
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
@@ -33,8 +34,7 @@ from policies.engine import Policy, Viewer
 from services import audit
 from services.errors import BadUserInput, Forbidden, NotFound
 from services.history import visible_enrollments
-from services.pdf import EnrollmentFacts, certificate_of_attendance_pdf, training_agreement_pdf
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from services.storage import Storage, get_storage
 from settings import get_settings
 
@@ -126,8 +126,13 @@ async def _enrollment_for_staff(policy: Policy, viewer: Viewer, enrollment_id: i
     enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
     if enrollment is None:
         raise NotFound("Enrollment")
-    if not policy.is_allowed(viewer, "attach_document", enrollment):
-        raise Forbidden("Only staff attach documents to an enrollment.")
+    policy.authorize(
+        viewer,
+        "attach_document",
+        enrollment,
+        what="Enrollment",
+        message="Only staff attach documents to an enrollment.",
+    )
     return enrollment
 
 
@@ -358,8 +363,8 @@ async def open_download(
     document = await Document.filter(id=document_id).select_related("enrollment").first()
     if document is None:
         raise NotFound("Document")
-    if not policy.is_allowed(viewer, "read", document):
-        raise Forbidden()
+    # The link names the document: a refusal is FORBIDDEN, its existence is no secret here.
+    policy.authorize(viewer, "read", document, read_action=None)
     storage = get_storage()
     if not storage.exists(document.checksum):
         logger.error("document %s: file %s is missing", document.id, document.checksum)

@@ -23,6 +23,8 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from infra.locks import lock_establishment
+from infra.mail_outbox import queue_mail
 from models.accounts import Account
 from models.catalog import CourseSession
 from models.companies import Establishment
@@ -36,9 +38,7 @@ from services.admins import make_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.enrollment_states import POSTPONABLE, TRANSITIONS
-from services.errors import BadUserInput, Conflict, Forbidden, NotFound
-from services.locks import lock_establishment
-from services.mail import queue_mail
+from services.errors import BadUserInput, Conflict, NotFound
 from services.search import refresh_search_text
 
 VALIDATION_BUSINESS_HOURS = 24
@@ -185,11 +185,6 @@ def _check_move(enrollment: Enrollment, to: EnrollmentStatus) -> None:
             currentStatus=current.value,
             reason="ILLEGAL_STATUS_CHANGE",
         )
-
-
-def _require(policy: Policy, viewer: Viewer, action: str, resource: Any, message: str) -> None:
-    if not policy.is_allowed(viewer, action, resource):
-        raise Forbidden(message)
 
 
 async def _current_status(enrollment_id: int) -> str | None:
@@ -353,10 +348,13 @@ async def _establishment_for_enroll(
     establishment = await Establishment.get_or_none(id=establishment_id)
     if establishment is None:
         raise NotFound("Establishment")
-    if not policy.is_allowed(viewer, "enroll", establishment):
-        if policy.is_allowed(viewer, "read", establishment):
-            raise Forbidden("You may not enrol people for this establishment.")
-        raise NotFound("Establishment")
+    policy.authorize(
+        viewer,
+        "enroll",
+        establishment,
+        what="Establishment",
+        message="You may not enrol people for this establishment.",
+    )
     return establishment
 
 
@@ -388,8 +386,12 @@ async def enroll(
     if request.establishment_id is not None:
         establishment = await _establishment_for_enroll(policy, viewer, request.establishment_id)
     else:
-        _require(
-            policy, viewer, "enroll_as_individual", viewer, "You may not enrol as an individual."
+        policy.authorize(
+            viewer,
+            "enroll_as_individual",
+            viewer,
+            read_action=None,
+            message="You may not enrol as an individual.",
         )
     session = await _session(request.session_id, now)
     async with in_transaction():
@@ -419,12 +421,12 @@ async def record_offline_enrollment(
     """Staff record an order taken by phone or e-mail (rule 2). The registrant's account is
     created when unknown and receives a one-time link to choose a password."""
     now = _now(now)
-    _require(
-        policy,
+    policy.authorize(
         actor.viewer,
         "record_offline_enrollment",
         actor.viewer,
-        "Only staff record phone and e-mail orders.",
+        read_action=None,
+        message="Only staff record phone and e-mail orders.",
     )
     if request.channel == Channel.WEB:
         raise BadUserInput("An offline order comes by PHONE or EMAIL.", field="channel")
@@ -480,7 +482,13 @@ async def validate_enrollment(
     now = _now(now)
     enrollment = await _visible(policy, actor.viewer, enrollment_id)
     _check_move(enrollment, S.VALIDATED)
-    _require(policy, actor.viewer, "validate", enrollment, "Only staff validate enrollments.")
+    policy.authorize(
+        actor.viewer,
+        "validate",
+        enrollment,
+        what="Enrollment",
+        message="Only staff validate enrollments.",
+    )
     async with in_transaction():
         await _move(
             enrollment, S.VALIDATED, actor, "enrollment.validated", now=now, validated_at=now
@@ -505,13 +513,14 @@ async def cancel_enrollment(
     now = _now(now)
     enrollment = await _visible(policy, actor.viewer, enrollment_id)
     _check_move(enrollment, S.CANCELLED)
-    if not (
-        policy.is_allowed(actor.viewer, "cancel", enrollment)
-        or policy.is_allowed(actor.viewer, "staff_cancel", enrollment)
-    ):
-        raise Forbidden(
-            "Only an enrollment made online and not invoiced yet can be cancelled here; "
-            "ask us for the others."
+    if not policy.is_allowed(actor.viewer, "cancel", enrollment):  # customers' rule, else staff's
+        policy.authorize(
+            actor.viewer,
+            "staff_cancel",
+            enrollment,
+            what="Enrollment",
+            message="Only an enrollment made online and not invoiced yet can be cancelled here; "
+            "ask us for the others.",
         )
     why = _message(reason, "reason")
     async with in_transaction():
@@ -548,7 +557,13 @@ async def record_invoice(
     enrollment = await _visible(policy, actor.viewer, enrollment_id)
     target = S.INVOICED if final else S.PARTIALLY_INVOICED
     _check_move(enrollment, target)
-    _require(policy, actor.viewer, "record_invoice", enrollment, "Only staff record invoices.")
+    policy.authorize(
+        actor.viewer,
+        "record_invoice",
+        enrollment,
+        what="Enrollment",
+        message="Only staff record invoices.",
+    )
     try:
         amount = Decimal(amount)
     except InvalidOperation:
@@ -625,12 +640,12 @@ async def request_postponement(
             currentStatus=enrollment.status,
             reason="POSTPONEMENT_PENDING",
         )
-    _require(
-        policy,
+    policy.authorize(
         actor.viewer,
         "request_postponement",
         enrollment,
-        "Only the registrant or an admin of the establishment may ask for a postponement.",
+        what="Enrollment",
+        message="Only the registrant or an admin of the establishment may ask for a postponement.",
     )
     target = await _session(session_id, now)
     if target.course_id != enrollment.session.course_id:  # type: ignore[attr-defined]
@@ -694,8 +709,12 @@ async def answer_postponement(
             currentStatus=enrollment.status,
             reason="ILLEGAL_STATUS_CHANGE",
         )
-    _require(
-        policy, actor.viewer, "answer_postponement", enrollment, "Only staff answer these requests."
+    policy.authorize(
+        actor.viewer,
+        "answer_postponement",
+        enrollment,
+        what="Postponement request",
+        message="Only staff answer these requests.",
     )
     if approve and request.requested_session_id is None:  # type: ignore[attr-defined]
         raise BadUserInput("This request names no session to move to.", field="approve")
@@ -758,7 +777,13 @@ async def overdue_validations(
     """Booking requests still waiting past their validation deadline, the most late first
     (rule 13). Staff only (policy). One query, plus the document kinds computed in SQL."""
     now = _now(now)
-    _require(policy, viewer, "overdue_validations", viewer, "Only staff see overdue validations.")
+    policy.authorize(
+        viewer,
+        "overdue_validations",
+        viewer,
+        read_action=None,
+        message="Only staff see overdue validations.",
+    )
     annotations, always = history._kind_annotations(policy, viewer)
     rows = (
         await history.visible_enrollments(policy, viewer)

@@ -25,10 +25,10 @@ from tortoise.queryset import QuerySet
 from models.documents import Document
 from models.enrollments import Enrollment, PostponementRequest, Trainee
 from models.enums import Channel, DocumentKind, EnrollmentStatus, RequestStatus
+from performance.rows import values_in_slices
 from policies.engine import MATCH_NOTHING, Policy, Viewer
 from services.enrollment_states import CANCELLABLE, POSTPONABLE
 from services.errors import BadUserInput, NotFound
-from services.rows import values_in_slices
 from services.search import fold
 
 DEFAULT_PAGE_SIZE = 20
@@ -477,7 +477,8 @@ def _row_kinds(row: Enrollment | EnrollmentRow, always: set[str]) -> list[Docume
 class DocumentRow:
     """What a list of documents shows of each one, read as plain values: a 1,000-row page
     has 8,000 documents, and building that many model instances costs more than the query
-    itself (issue 8). It has the attributes `schema.documents.DocumentType.from_model` reads.
+    itself (bench/RESULTS.md). It has the attributes `schema.documents.DocumentType.from_model`
+    reads.
     """
 
     id: int
@@ -506,7 +507,7 @@ async def documents_of(
         .filter(enrollment_id__in=list(enrollment_ids))
         # Newest first within each enrollment. By enrollment first: the rows come straight
         # off the (enrollment_id, created_at) index, the first ones at once, where a global
-        # order would sort all 8,000 rows of an export before returning any (issue 8).
+        # order would sort all 8,000 rows of an export before returning any.
         .order_by("-enrollment_id", "-created_at", "-id")
         .values(*_DOCUMENT_ROW_FIELDS),
         lambda row: DocumentRow(**row),

@@ -14,8 +14,8 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from performance import turns
 from policies.engine import Policy, Viewer
-from services import scheduling
 from services.errors import Forbidden
 from services.history import (
     NEWEST_FIRST,
@@ -113,7 +113,7 @@ async def records(
         if len(rows) < chunk_rows:
             return
         last = rows[-1]
-        await scheduling.give_way()
+        await turns.give_way()
 
 
 def _csv_value(value: Any) -> Any:

@@ -24,7 +24,7 @@ from models.enums import DiscountSource
 from policies.engine import Policy, Viewer
 from services import audit
 from services.business_hours import PARIS
-from services.errors import BadUserInput, Forbidden, NotFound
+from services.errors import BadUserInput, NotFound
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -148,8 +148,13 @@ async def change_agreement(
     now: datetime,
 ) -> FrameworkAgreement:
     """Staff queue a new discount for a company's agreement (decided by the policy)."""
-    if not policy.is_allowed(viewer, "update_framework_agreement", viewer):
-        raise Forbidden("Only staff change framework agreements.")
+    policy.authorize(
+        viewer,
+        "update_framework_agreement",
+        viewer,
+        read_action=None,
+        message="Only staff change framework agreements.",
+    )
     return await queue_agreement_change(company_id, discount_percent, actor=account, now=now)
 
 

@@ -18,9 +18,9 @@ from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, AccountKind, Channel, DocumentKind, EnrollmentStatus
 from services.business_hours import add_business_hours
+from services.login_sessions import start_session
 from services.passwords import hash_password
 from services.search import refresh_search_text
-from services.sessions import start_session
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -140,7 +140,7 @@ async def enrollment(
 
 async def document(of: Enrollment, kind: DocumentKind, data: bytes | None = None) -> Document:
     """A document row with its bytes really stored."""
-    from services.pdf import simple_pdf
+    from infra.pdf import simple_pdf
     from services.storage import get_storage
 
     data = data or simple_pdf([f"{kind.value} of {of.reference}"])

@@ -1,5 +1,5 @@
 """Counting how often the event loop lets another task run while something is awaited: the
-proof, without any timing, that long work yields (issue 8)."""
+proof, without any timing, that long work yields (bench/RESULTS.md)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from models.enums import AccessRole, DocumentKind, Language
 from models.mail import OutboxMail
 from services import access as access_service
 from services.errors import BadUserInput, Conflict
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import gql
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.accounts import LoginSession
-from services.sessions import hash_token
+from services.login_sessions import hash_token
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql

@@ -19,13 +19,13 @@ import pytest
 import uvicorn
 from pypdf import PdfReader
 
+from infra.pdf import simple_pdf
 from models.audit import AuditEntry
 from models.documents import Document
 from models.enrollments import Enrollment, Trainee
 from models.enums import AccessRole, DocumentKind
 from services import documents
 from services.errors import BadUserInput
-from services.pdf import simple_pdf
 from settings import PROJECT_DIR, get_settings
 from tests import factories
 from tests.graphql import GraphQLResult, gql

@@ -21,11 +21,11 @@ from models.accounts import Account
 from models.audit import AuditEntry
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
-from schema.downloads import content_disposition
 from services import documents
 from tests import factories
 from tests.graphql import GraphQLResult, gql
 from tests.test_documents import link_path, multipart_body, pdf_bytes, upload
+from web.downloads import content_disposition
 
 ALL_KINDS = [k.value for k in DocumentKind]
 SAMUEL_KINDS = ["INVOICE_COPY", "CERTIFICATE_OF_ATTENDANCE"]

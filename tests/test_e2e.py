@@ -29,7 +29,7 @@ from gql.client import AsyncClientSession
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 
-from services.pdf import simple_pdf
+from infra.pdf import simple_pdf
 from tests import factories
 from tests.live_server import LiveServer, live_server
 

@@ -13,9 +13,9 @@ from email.parser import BytesParser
 import httpx
 import pytest
 
+from infra.mail_outbox import queue_mail
+from infra.mail_sender import LEASE, send_due
 from models.mail import OutboxMail
-from services.mail import queue_mail
-from services.mail_sender import LEASE, send_due
 from settings import get_settings
 from tests.live_server import live_server
 

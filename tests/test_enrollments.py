@@ -26,7 +26,7 @@ from models.mail import OutboxMail
 from policies.engine import Policy
 from services import enrollments
 from services.business_hours import PARIS, add_business_hours
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import GraphQLResult, gql
 from tests.test_query_counts import counting_sql

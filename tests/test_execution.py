@@ -1,5 +1,5 @@
-"""`schema.execution.EspaceExecutor` answers exactly what graphql-core's standard executor
-answers (issue 8), only cheaper: same data, same keys in the same order, same errors.
+"""`performance.executor.EspaceExecutor` answers exactly what graphql-core's standard executor
+answers, only cheaper (bench/RESULTS.md): same data, same keys in the same order, same errors.
 
 Every query here runs twice, through `build_schema()` (EspaceExecutor, what the app serves)
 and `build_schema(standard_execution=True)` (Strawberry's own executor), with the same
@@ -25,18 +25,18 @@ import strawberry
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
-import schema.execution
+import performance.executor
 import schema.limits
 import services.documents
 from models.documents import Document
 from models.enrollments import Enrollment, Invoice, Trainee
 from models.enums import AccessRole, DocumentKind, EnrollmentStatus
+from performance.executor import SLICED_LIST_MIN_LENGTH, EspaceExecutor
+from performance.operation_cache import ParsedOnce, ValidatedOnce
 from policies.engine import Policy
 from schema import build_schema
 from schema.context import Context, build_context
-from schema.execution import SLICED_LIST_MIN_LENGTH, EspaceExecutor
 from schema.limits import operation_limits
-from schema.performance import ParsedOnce, ValidatedOnce
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql
@@ -663,7 +663,7 @@ async def test_the_first_failing_non_null_field_is_the_one_reported() -> None:
 
 
 class _TickingClock:
-    """Stands for the `time` module in `schema.execution`: `monotonic` advances one second per
+    """Stands for the `time` module in `performance.executor`: `monotonic` advances one second per
     call, so the budget runs out after a known number of checks whatever the machine."""
 
     def __init__(self) -> None:
@@ -696,7 +696,7 @@ async def test_a_budget_running_out_in_the_middle_of_a_long_page_is_bad_user_inp
 ) -> None:
     acme = await _seed()
     clock = _TickingClock()
-    monkeypatch.setattr(schema.execution, "time", clock)
+    monkeypatch.setattr(performance.executor, "time", clock)
     # 60 checks: the root field, the page, and a few of its 45 rows.
     monkeypatch.setattr(schema.limits, "TIME_BUDGET_SECONDS", 60.0)
     query = "{ enrollments(first: 100) { totalCount nodes { id reference invoiceCopy { id } } } }"
@@ -718,7 +718,7 @@ async def test_a_budget_running_out_in_the_middle_of_a_long_page_is_bad_user_inp
 async def test_a_budget_running_out_in_a_list_of_nullable_items_nulls_the_rest_only() -> None:
     clock = _TickingClock()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(schema.execution, "time", clock)
+        patch.setattr(performance.executor, "time", clock)
         patch.setattr(schema.limits, "TIME_BUDGET_SECONDS", 30.0)
         result = await OWN_ESPACE.execute(
             '{ maybeItems(size: 100, bad: [], case: "") { name label } }'
@@ -768,9 +768,9 @@ async def test_a_list_of_1000_objects_lets_other_tasks_run_while_it_is_completed
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     query = "{ rows { a b c d e } }"
-    monkeypatch.setattr(schema.execution, "SLICE_SECONDS", 0.0)  # a slice per row
+    monkeypatch.setattr(performance.executor, "SLICE_SECONDS", 0.0)  # a slice per row
     assert await _loop_turns_during(query) > 100
-    monkeypatch.setattr(schema.execution, "SLICE_SECONDS", 1e9)  # one slice for the list
+    monkeypatch.setattr(performance.executor, "SLICE_SECONDS", 1e9)  # one slice for the list
     assert await _loop_turns_during(query) <= 2
 
 

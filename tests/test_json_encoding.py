@@ -1,10 +1,10 @@
-"""GraphQL responses are encoded a slice at a time, yet byte for byte as before (issue 8).
+"""GraphQL responses are encoded a slice at a time, yet byte for byte as before.
 
-`web.json_encoding.encode` must give exactly `orjson.dumps`'s bytes for any JSON value
+`performance.json_encoding.encode` must give exactly `orjson.dumps`'s bytes for any JSON value
 (generated ones, and GraphQL-shaped ones with long lists at various depths), while letting
 the event loop run between slices of long lists, and not at all when there is none. Through
 the real app, a page's body and an error's body are exactly orjson's encoding of their
-content, with the right headers. `web.process.tune_for_serving` sets the GIL switch
+content, with the right headers. `performance.process.tune_for_serving` sets the GIL switch
 interval and freezes what start-up loaded out of the garbage collector's reach.
 """
 
@@ -21,13 +21,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.enums import AccessRole, DocumentKind
+from performance import json_encoding
+from performance.json_encoding import (
+    ITEMS_PER_SLICE,
+    LONG_LIST,
+    Encoded,
+    encode,
+    encode_json,
+    encoded,
+)
+from performance.process import SWITCH_INTERVAL_SECONDS, tune_for_serving
 from tests import factories
 from tests.graphql import gql
 from tests.loop_turns import loop_turns_during
 from tests.test_query_counts import QUERY, _history
-from web import json_encoding
-from web.json_encoding import ITEMS_PER_SLICE, LONG_LIST, Encoded, encode, encode_json, encoded
-from web.process import SWITCH_INTERVAL_SECONDS, tune_for_serving
 
 # -- generated values ------------------------------------------------------------------------
 

@@ -18,10 +18,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from tortoise.transactions import in_transaction
 
+from infra.mail_outbox import TEMPLATE_DIR, queue_mail
+from infra.mail_sender import retry_delay, send_due
 from models.mail import OutboxMail
 from services import rate_limits
-from services.mail import TEMPLATE_DIR, queue_mail
-from services.mail_sender import retry_delay, send_due
 from settings import PROJECT_DIR, Settings, get_settings
 from tests import factories
 from tests.graphql import gql

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from infra.mail_outbox import queue_mail
 from models.enums import AccessRole
 from policies.engine import Policy
 from services import rate_limits
-from services.mail import queue_mail
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql

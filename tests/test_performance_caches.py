@@ -1,6 +1,6 @@
 """A query text is parsed and validated once, then served from the caches of
-`schema.performance` (issue 8): dashboards send the same few queries over and over. Counts,
-never timings."""
+`performance.operation_cache`: dashboards send the same few queries over and over. Counts, never
+timings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import schema.performance
+import performance.operation_cache
 from tests.graphql import gql
 
 QUERY = "query Courses($first: Int) { courses { code } enrollments(first: $first) { totalCount } }"
@@ -18,14 +18,14 @@ QUERY = "query Courses($first: Int) { courses { code } enrollments(first: $first
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every document graphql-core validates from now on."""
     seen: list[Any] = []
-    validate = schema.performance.validate_document
+    validate = performance.operation_cache.validate_document
 
     def counting(schema_: Any, document: Any, rules: Any) -> Any:
         seen.append(document)
         return validate(schema_, document, rules)
 
-    monkeypatch.setattr(schema.performance, "validate_document", counting)
-    schema.performance._VALIDATED.entries.clear()
+    monkeypatch.setattr(performance.operation_cache, "validate_document", counting)
+    performance.operation_cache._VALIDATED.entries.clear()
     return seen
 
 

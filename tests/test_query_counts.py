@@ -1,5 +1,5 @@
 """The enrollment history costs a fixed number of SQL queries and Oso calls, whatever the page
-size (issue 8). A regression here (a query per row, a policy call per row) fails CI long
+size. A regression here (a query per row, a policy call per row) fails CI long
 before anyone notices a slow dashboard. Counts, never timings.
 """
 
@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.sql_counter import counting_sql
 from models.documents import Document
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
@@ -20,6 +19,7 @@ from policies.engine import Policy
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql
+from tests.sql_counter import counting_sql
 
 QUERY = """
 query Page($first: Int) {
@@ -150,13 +150,13 @@ async def test_a_warm_policy_answers_pages_without_asking_oso_again() -> None:
 
 
 async def test_plain_fields_of_a_page_are_read_without_a_resolver_call(monkeypatch) -> None:
-    """The executor reads every scalar of a page directly (`schema.execution`): graphql-core's
+    """The executor reads every scalar of a page directly (`performance.executor`): graphql-core's
     per-field path (a resolve info per field) runs only for fields with code of their own or
     an object type. If a Strawberry upgrade or a new field middleware silently turned the
     fast path off, the page would cost several times more and this would fail."""
     from graphql import get_named_type, is_leaf_type
 
-    from schema.execution import EspaceExecutor
+    from performance.executor import EspaceExecutor
     from server import create_app
 
     site = await factories.establishment()

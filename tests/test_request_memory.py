@@ -1,5 +1,5 @@
 """What a request loaded is freed when the request ends, by reference counting, not left in
-reference cycles for the garbage collector's next full pass (issue 8): such a pass over an
+reference cycles for the garbage collector's next full pass: such a pass over an
 export's 8,000 documents holds every request of the process for tens of milliseconds.
 
 - Through the real app, a page's enrollment and document rows and the request's loaders are
@@ -22,7 +22,6 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from bench.sql_counter import counting_sql
 from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind
 from policies.engine import Policy
@@ -31,9 +30,10 @@ from schema.context import Context
 from schema.enrollments import EnrollmentType
 from schema.loaders import documents_loader, prefetch_documents, trainees_loader
 from services.history import CourseRow, DocumentRow, EnrollmentRow, SessionRow
-from services.sessions import viewer_for_account
+from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.graphql import gql
+from tests.sql_counter import counting_sql
 from tests.test_query_counts import _history
 
 ROWS = 40

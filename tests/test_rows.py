@@ -1,5 +1,5 @@
-"""`services.rows.values_in_slices` reads exactly what awaiting the Tortoise query reads, and
-lets other tasks run while it converts a long result (issue 8)."""
+"""`performance.rows.values_in_slices` reads exactly what awaiting the Tortoise query reads, and
+lets other tasks run while it converts a long result (bench/RESULTS.md)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from tortoise import connections
 
 from models.enrollments import Enrollment
-from services import rows
-from services.rows import values_in_slices
+from performance import rows
+from performance.rows import values_in_slices
 from tests import factories
 from tests.loop_turns import loop_turns_during
 

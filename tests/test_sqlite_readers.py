@@ -1,5 +1,5 @@
-"""`models.sqlite_readers`: on SQLite, plain reads run on their own connections beside the
-writing one (issue 8, isolation).
+"""`performance.sqlite_readers`: on SQLite, plain reads run on their own connections beside the
+writing one (bench/RESULTS.md, isolation).
 
 Which connection ran a statement is seen by SQLite itself (a trace callback on each of the
 three connections), and what a read may see or wait for is proved with real concurrent tasks:
@@ -12,7 +12,7 @@ three connections), and what a read may see or wait for is proved with real conc
   moment sees only committed data and does not wait for the transaction to end;
 - `fetch_in_chunks` gives the rows of `execute_query` in chunks; when it has to read on the
   writing connection, it does not hold it while the caller is between chunks, so writes go on;
-- `services.rows.values_in_slices` reads a chunk at a time from a reader;
+- `performance.rows.values_in_slices` reads a chunk at a time from a reader;
 - errors are Tortoise's, an in-memory database has no readers, `close()` closes the readers.
 
 Only for SQLite: a PostgreSQL run skips the whole module.
@@ -33,9 +33,9 @@ from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from models.companies import Company
-from models.sqlite_readers import READERS, SqliteWithReaders
-from services import rows
-from services.rows import values_in_slices
+from performance import rows
+from performance.rows import values_in_slices
+from performance.sqlite_readers import READERS, SqliteWithReaders
 from tests.conftest import IS_POSTGRES
 
 pytestmark = pytest.mark.skipif(IS_POSTGRES, reason="SQLite's reading connections only")
@@ -326,7 +326,7 @@ async def test_a_bad_select_through_fetch_in_chunks_raises_tortoise_s_operationa
     assert await chunks_of("SELECT 1 AS one", SIZE) == [[{"one": 1}]]
 
 
-# -- services.rows on SQLite -----------------------------------------------------------------
+# -- performance.rows on SQLite -----------------------------------------------------------------
 
 
 async def test_values_in_slices_reads_from_a_reader_a_chunk_at_a_time(
@@ -336,13 +336,13 @@ async def test_values_in_slices_reads_from_a_reader_a_chunk_at_a_time(
     await Company.bulk_create([Company(name=f"Company {n:03d}") for n in range(35)])
     monkeypatch.setattr(rows, "SLICE_ROWS", 10)
     boundaries: list[bool] = []
-    give_way = rows.scheduling.give_way
+    give_way = rows.turns.give_way
 
     async def spying_give_way() -> None:
         boundaries.append(db.readers[0]._lock.locked())
         await give_way()
 
-    monkeypatch.setattr(rows.scheduling, "give_way", spying_give_way)
+    monkeypatch.setattr(rows.turns, "give_way", spying_give_way)
     query = Company.all().order_by("id").values("id", "name", "created_at")
     read = await values_in_slices(query, dict)
     monkeypatch.undo()

@@ -1,29 +1,20 @@
 """Prometheus metrics at `GET /metrics` (only when `METRICS_ENABLED=true`).
 
-- `espace_graphql_operations_total{operation}` and `espace_graphql_operation_seconds{operation}`
-- `espace_graphql_errors_total{code}`: errors by contract code
-- `espace_authorization_denials_total{code}`: `FORBIDDEN` and `UNAUTHENTICATED` answers
+- the GraphQL operation, error and denial counters kept by `schema/metrics.py`
 - `espace_outbox_backlog`: mails queued and not yet sent (counted at scrape time)
 
-Operation names are chosen by clients: only the first `MAX_OPERATION_NAMES` distinct ones
-become labels, later ones count as `other`, so a client cannot blow up the label set. With
-several workers, set `PROMETHEUS_MULTIPROC_DIR` so every worker's counts are summed.
+With several workers, set `PROMETHEUS_MULTIPROC_DIR` so every worker's counts are summed.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -31,62 +22,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import ExecutionResult
 
-from schema.errors import error_code
-from services.mail_sender import pending_count
-
-MAX_OPERATION_NAMES = 200
-DENIAL_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-
-OPERATIONS = Counter(
-    "espace_graphql_operations", "GraphQL operations served, by operation name", ["operation"]
-)
-LATENCY = Histogram(
-    "espace_graphql_operation_seconds",
-    "Time to answer a GraphQL operation, by operation name",
-    ["operation"],
-)
-ERRORS = Counter("espace_graphql_errors", "GraphQL errors returned, by error code", ["code"])
-DENIALS = Counter(
-    "espace_authorization_denials",
-    "Operations refused for lack of identity or rights (FORBIDDEN, UNAUTHENTICATED)",
-    ["code"],
-)
-
-_seen_names: set[str] = set()
-
-
-def operation_label(name: str | None) -> str:
-    if not name:
-        return "anonymous"
-    if name in _seen_names:
-        return name
-    if not _NAME.fullmatch(name) or len(_seen_names) >= MAX_OPERATION_NAMES:
-        return "other"
-    _seen_names.add(name)
-    return name
-
-
-class GraphQLMetrics(SchemaExtension):
-    """Counts and times each operation and counts its errors by code."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        label = operation_label(context.operation_name)
-        OPERATIONS.labels(label).inc()
-        LATENCY.labels(label).observe(time.perf_counter() - started)
-        result = context.result
-        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
-            for error in result.errors:
-                code = error_code(error)
-                ERRORS.labels(code).inc()
-                if code in DENIAL_CODES:
-                    DENIALS.labels(code).inc()
+from infra.mail_sender import pending_count
 
 
 class _Backlog(Collector):

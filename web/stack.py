@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from performance.request_turns import RequestTurnsMiddleware
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
 from web.request_id import RequestIdMiddleware
-from web.request_turns import RequestTurnsMiddleware
 from web.security_headers import SecurityHeadersMiddleware
 
 

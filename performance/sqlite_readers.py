@@ -1,4 +1,4 @@
-"""SQLite with reading connections beside the writing one (issue 8, isolation).
+"""SQLite with reading connections beside the writing one (bench/RESULTS.md, isolation).
 
 Tortoise's SQLite client has one connection behind one `asyncio.Lock`: every statement of
 every request queues behind the statement running, so a small query waits for the 8,000-row
@@ -104,7 +104,7 @@ class SqliteWithReaders(SqliteClient):
 
         When no reading connection is free, the rows are read at once on the writing
         connection and only handed out in chunks: the caller may wait between chunks
-        (`services.scheduling.give_way`) for a request that needs that connection.
+        (`performance.turns.give_way`) for a request that needs that connection.
         """
         reader = self._reader(query)
         if reader is None:

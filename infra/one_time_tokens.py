@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models.accounts import Account, OneTimeToken
 from models.enums import TokenPurpose
-from services.sessions import hash_token
+from services.login_sessions import hash_token
 
 LIFETIMES = {
     TokenPurpose.RESET_PASSWORD: timedelta(minutes=30),

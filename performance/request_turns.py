@@ -1,11 +1,11 @@
-"""Registers each HTTP request with `services.scheduling`, so that long requests give way to
+"""Registers each HTTP request with `performance.turns`, so that long requests give way to
 short ones at their slice boundaries."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services import scheduling
+from performance import turns
 
 
 class RequestTurnsMiddleware:
@@ -16,5 +16,5 @@ class RequestTurnsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with scheduling.request():
+        with turns.request():
             await self.app(scope, receive, send)

@@ -21,7 +21,7 @@ from schema.ids import parse_id
 from services import history_export
 from services.errors import BadUserInput, Forbidden, ServiceError
 from services.history import HistoryFilter, Ordering, SortField
-from services.sessions import session_for_token, viewer_for_account
+from services.login_sessions import session_for_token, viewer_for_account
 
 STATUS = {BadUserInput: 400, Forbidden: 403}
 

@@ -1,9 +1,9 @@
-"""JSON encoding of GraphQL responses, a slice at a time (issue 8, isolation).
+"""JSON encoding of GraphQL responses, a slice at a time (bench/RESULTS.md, isolation).
 
 orjson encodes a 1,000-row export (3 MB) in about 6 ms under load, during which no other
 request of the process moves. `encode()` gives the same bytes as `orjson.dumps`, but encodes
 the long lists found under the response's objects a slice of items at a time, with a slice
-boundary (`services.scheduling.give_way`) between slices. A response without such a list is
+boundary (`performance.turns.give_way`) between slices. A response without such a list is
 encoded in one `orjson.dumps` call, as before.
 
 `Encoded` carries the bytes from Strawberry's asynchronous `process_result` hook to its
@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from services import scheduling
+from performance import turns
 
 # A list this long is encoded a slice of items at a time.
 LONG_LIST = 32
@@ -56,7 +56,7 @@ async def _encode(value: Any, parts: list[bytes]) -> None:
         parts.append(b"[")
         for start in range(0, len(value), ITEMS_PER_SLICE):
             if start:
-                await scheduling.give_way()
+                await turns.give_way()
                 parts.append(b",")
             parts.append(orjson.dumps(value[start : start + ITEMS_PER_SLICE])[1:-1])
         parts.append(b"]")

@@ -1,11 +1,11 @@
-"""Reading thousands of rows without holding the event loop (issue 8).
+"""Reading thousands of rows without holding the event loop (bench/RESULTS.md).
 
 Awaiting a Tortoise `.values()` query converts every row (dates, decimals, booleans) in one
 synchronous step after the fetch: for the 8,000 documents of a 1,000-row export that is tens
 of milliseconds during which no other request of the process moves. `values_in_slices` does
 the same conversion a slice of rows at a time, with a slice boundary
-(`services.scheduling.give_way`) between slices. On SQLite it also fetches the rows a slice
-at a time (`models.sqlite_readers.SqliteWithReaders.fetch_in_chunks`): building them is work
+(`performance.turns.give_way`) between slices. On SQLite it also fetches the rows a slice
+at a time (`performance.sqlite_readers.SqliteWithReaders.fetch_in_chunks`): building them is work
 the reading thread does with the GIL, in competition with the event loop's thread.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from tortoise.queryset import ValuesQuery
 
-from services import scheduling
+from performance import turns
 
 T = TypeVar("T")
 
@@ -50,10 +50,10 @@ async def values_in_slices(query: ValuesQuery[Any], make: Callable[[dict[str, An
     chunks = getattr(query._db, "fetch_in_chunks", None)
     if chunks is None:  # PostgreSQL: asyncpg builds the rows in the event loop, as they arrive
         _, rows = await query._db.execute_query(sql, values)
-        return await scheduling.map_in_slices(convert, rows, SLICE_ROWS)
+        return await turns.map_in_slices(convert, rows, SLICE_ROWS)
     made: list[T] = []
     async for chunk in chunks(sql, values, SLICE_ROWS):
         made.extend(map(convert, chunk))
         # Before the next chunk is read: a request waiting here holds no reading thread busy.
-        await scheduling.give_way()
+        await turns.give_way()
     return made

@@ -1,8 +1,8 @@
-"""Requests that have done more work give way to those that have done less (issue 8,
+"""Requests that have done more work give way to those that have done less (bench/RESULTS.md,
 isolation).
 
 All the requests of a server process share one event loop. Work on long lists is cut into
-slices (`schema.execution`, `services.rows`, `map_in_slices` below), and the loop runs other
+slices (`performance.executor`, `performance.rows`, `map_in_slices` below), and the loop runs other
 requests between slices. With a plain `asyncio.sleep(0)` there, a small query arriving
 during a 1,000-row export still pays one slice of the export at each of its own awaits
 (dozens of them), and its database calls compete with the export's.
@@ -20,7 +20,7 @@ short jobs fast next to long ones (least attained service):
   requests slows it down by that much at worst; it is never starved. The waiting does not
   count in its GraphQL time budget (`waited()`).
 
-A request is registered by `request()` (the HTTP middleware `web.request_turns`). Work done
+A request is registered by `request()` (the HTTP middleware `performance.request_turns`). Work done
 outside a registered request (a test calling a service, a command) never waits.
 """
 

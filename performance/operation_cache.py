@@ -1,4 +1,4 @@
-"""Schema extensions that spare repeated work between requests (issue 8).
+"""Schema extensions that spare repeated work between requests (bench/RESULTS.md).
 
 Front ends send the same few query texts over and over: each is parsed and validated once,
 then served from a bounded cache. Both caches are process-wide and keyed on everything the

@@ -4,7 +4,7 @@ A 1,000-row page of enrollments with their documents is about 76,000 fields. gra
 completes each one the same general way (a resolve info, a response path, a resolver call,
 then a recursive completion), about 15 µs a field, so the page cost a second of CPU and held
 the event loop for all of it. The changes below all live in the executor; the schema and
-the answers are the same (issue 8):
+the answers are the same (bench/RESULTS.md):
 
 - **Plain fields are read directly.** A field with no resolver of its own (a Strawberry
   "basic" field) whose type is a scalar, an enum or a list of them is read with one
@@ -20,7 +20,7 @@ the answers are the same (issue 8):
   before each object read directly, instead of through a per-field middleware that wrapped
   every resolver (and ruled out the first change).
 - **Long lists let other requests in.** Completing a list reaches a slice boundary
-  (`services.scheduling.give_way`) every `SLICE_SECONDS` of work, where a request that has
+  (`performance.turns.give_way`) every `SLICE_SECONDS` of work, where a request that has
   done more work than others waits for them: a small query arriving during a 1,000-row
   export waits milliseconds, not the whole export.
 
@@ -55,8 +55,8 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from performance import turns
 from schema import limits
-from services import scheduling
 
 # Work done on a list before letting the event loop run other requests: a small query waits
 # about this long at each of its own awaits (dozens) while an export runs. 2 ms gave an
@@ -232,9 +232,9 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
     # -- the time budget -------------------------------------------------------------------
 
     def _out_of_time(self) -> bool:
-        # The time spent giving way to shorter requests (services.scheduling) is not the
+        # The time spent giving way to shorter requests (performance.turns) is not the
         # operation's own: it does not count.
-        return time.monotonic() - scheduling.waited() > self.deadline
+        return time.monotonic() - turns.waited() > self.deadline
 
     def execute_field(
         self,
@@ -400,7 +400,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         slice_ends = time.perf_counter() + SLICE_SECONDS
         for index, item in enumerate(items):
             if time.perf_counter() > slice_ends:
-                await scheduling.give_way()
+                await turns.give_way()
                 slice_ends = time.perf_counter() + SLICE_SECONDS
             if complete(item, path, index, completed):
                 waiting.append(index)

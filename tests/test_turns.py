@@ -1,5 +1,5 @@
-"""`services.scheduling`: requests that have done more work give way to those that did less
-(issue 8, isolation).
+"""`performance.turns`: requests that have done more work give way to those that did less
+(bench/RESULTS.md, isolation).
 
 Proved on the real event loop, by the order in which things happen, never by how long they
 take:
@@ -29,45 +29,45 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-import schema.execution
+import performance.executor
 import schema.limits
 import server
+from performance import turns
+from performance.executor import EspaceExecutor
 from policies.engine import Policy
-from schema.execution import EspaceExecutor
-from services import scheduling
 from settings import get_settings
 from tests.loop_turns import loop_turns_during
 
-AHEAD = scheduling.AHEAD_SLICES
+AHEAD = turns.AHEAD_SLICES
 
 
 @pytest.fixture(autouse=True)
 async def no_request_left_over() -> AsyncIterator[None]:
     """Each test starts and ends with no request registered in the loop."""
-    assert not scheduling._state().running
+    assert not turns._state().running
     yield
-    assert not scheduling._state().running
-    assert not scheduling._state().waiters
+    assert not turns._state().running
+    assert not turns._state().waiters
 
 
 @pytest.fixture
 def patient(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cap far beyond any test: a request gives way for as long as the test says."""
-    monkeypatch.setattr(scheduling, "MAX_WAIT_SECONDS", 600.0)
+    monkeypatch.setattr(turns, "MAX_WAIT_SECONDS", 600.0)
 
 
-async def until(condition: Callable[[], Any], turns: int = 10_000) -> None:
-    """Lets the event loop run until `condition()` holds (a bounded number of turns)."""
-    for _ in range(turns):
+async def until(condition: Callable[[], Any], rounds: int = 10_000) -> None:
+    """Lets the event loop run until `condition()` holds (a bounded number of rounds)."""
+    for _ in range(rounds):
         if condition():
             return
         await asyncio.sleep(0)
     raise AssertionError("the condition never held")
 
 
-async def spin(turns: int = 300) -> None:
+async def spin(rounds: int = 300) -> None:
     """Lets every task that can run run, many times over."""
-    for _ in range(turns):
+    for _ in range(rounds):
         await asyncio.sleep(0)
 
 
@@ -80,22 +80,22 @@ async def test_outside_a_request_give_way_only_lets_the_loop_run_once(patient: N
     close = asyncio.Event()
 
     async def idle_request() -> None:
-        with scheduling.request():
+        with turns.request():
             await close.wait()
 
     idle = asyncio.create_task(idle_request())
-    await until(lambda: scheduling._state().running)
-    (other,) = scheduling._state().running
+    await until(lambda: turns._state().running)
+    (other,) = turns._state().running
     try:
         for _ in range(3 * AHEAD):
-            turns, _ = await loop_turns_during(scheduling.give_way())
-            assert turns == 1
-        assert scheduling.waited() == 0.0
+            loop_turns, _ = await loop_turns_during(turns.give_way())
+            assert loop_turns == 1
+        assert turns.waited() == 0.0
         # Nothing counted: no request of this task, the other one untouched.
-        assert scheduling._current.get() is None
-        assert scheduling._state().running == {other}
+        assert turns._current.get() is None
+        assert turns._state().running == {other}
         assert other.slices == 0 and other.waited == 0.0
-        assert not scheduling._state().waiters
+        assert not turns._state().waiters
     finally:
         close.set()
         await idle
@@ -112,22 +112,22 @@ async def test_a_request_ahead_by_ahead_slices_waits_until_the_other_finishes(
     waited: dict[str, float] = {}
 
     async def short() -> None:
-        with scheduling.request():
+        with turns.request():
             order.append("short starts")
             await short_may_end.wait()
             order.append("short ends")
 
     async def long() -> None:
-        with scheduling.request() as me:
+        with turns.request() as me:
             for _ in range(AHEAD + 5):
-                await scheduling.give_way()
+                await turns.give_way()
                 order.append(f"long {me.slices}")
-            waited["long"] = scheduling.waited()
+            waited["long"] = turns.waited()
 
     short_task = asyncio.create_task(short())
     await until(lambda: order)  # the short one is registered
     long_task = asyncio.create_task(long())
-    await until(lambda: scheduling._state().waiters)
+    await until(lambda: turns._state().waiters)
     await spin()  # however long the loop runs, the long one stays where it is
 
     longs = [f"long {n}" for n in range(1, AHEAD)]
@@ -150,16 +150,16 @@ async def test_requests_fewer_than_ahead_slices_apart_never_wait_for_each_other(
     b_registered = asyncio.Event()
 
     async def work(name: str, head_start: int, registered: asyncio.Event) -> None:
-        with scheduling.request() as me:
+        with turns.request() as me:
             registered.set()
             for _ in range(head_start):  # alone, or with the other one ahead: no wait
-                await scheduling.give_way()
+                await turns.give_way()
                 order.append(f"{name} {me.slices}")
             await (b_registered if name == "a" else a_registered).wait()
             for _ in range(3 * AHEAD):
-                await scheduling.give_way()
+                await turns.give_way()
                 order.append(f"{name} {me.slices}")
-            waited[name] = scheduling.waited()
+            waited[name] = turns.waited()
 
     # `a` does AHEAD_SLICES - 1 slices before `b` exists: it stays just that far ahead.
     a = asyncio.create_task(work("a", AHEAD - 1, a_registered))
@@ -168,7 +168,7 @@ async def test_requests_fewer_than_ahead_slices_apart_never_wait_for_each_other(
     await asyncio.gather(a, b)
 
     assert waited == {"a": 0.0, "b": 0.0}
-    assert not scheduling._state().waiters
+    assert not turns._state().waiters
     # Both progressed side by side after the head start: until one of them finished, the
     # slices each did since then never differ by more than 2 (one at a time, in turn).
     shared = [entry.split()[0] for entry in order[AHEAD - 1 :]]
@@ -188,24 +188,24 @@ async def test_a_waiting_request_resumes_as_soon_as_the_other_gets_within_ahead_
     SHORT_SLICES = 5
 
     async def short() -> None:
-        with scheduling.request() as me:
+        with turns.request() as me:
             order.append("short starts")
             await go.wait()
             for _ in range(SHORT_SLICES):
-                await scheduling.give_way()
+                await turns.give_way()
                 order.append(f"short {me.slices}")
             await end.wait()  # still in progress, no more work
 
     async def long() -> None:
-        with scheduling.request() as me:
+        with turns.request() as me:
             for _ in range(AHEAD + SHORT_SLICES + 10):
-                await scheduling.give_way()
+                await turns.give_way()
                 order.append(f"long {me.slices}")
 
     short_task = asyncio.create_task(short())
     await until(lambda: order)
     long_task = asyncio.create_task(long())
-    await until(lambda: scheduling._state().waiters)
+    await until(lambda: turns._state().waiters)
     await spin()
     assert order[-1] == f"long {AHEAD - 1}"
 
@@ -217,7 +217,7 @@ async def test_a_waiting_request_resumes_as_soon_as_the_other_gets_within_ahead_
     longs = [int(e.split()[1]) for e in order if e.startswith("long")]
     assert longs == list(range(1, AHEAD + SHORT_SLICES))
     assert order.index("short 1") < order.index(f"long {AHEAD}")
-    assert not long_task.done() and scheduling._state().waiters
+    assert not long_task.done() and turns._state().waiters
 
     end.set()
     await asyncio.gather(short_task, long_task)
@@ -227,30 +227,30 @@ async def test_a_waiting_request_resumes_as_soon_as_the_other_gets_within_ahead_
 async def test_a_request_is_never_blocked_longer_than_max_wait_seconds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(scheduling, "MAX_WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(turns, "MAX_WAIT_SECONDS", 0.01)
     never = asyncio.Event()
     outcome: dict[str, Any] = {}
 
     async def short_that_never_ends() -> None:
-        with scheduling.request():
+        with turns.request():
             await never.wait()
 
     short = asyncio.create_task(short_that_never_ends())
-    await until(lambda: scheduling._state().running)
-    (short_request,) = scheduling._state().running
+    await until(lambda: turns._state().running)
+    (short_request,) = turns._state().running
 
     async def long() -> None:
-        with scheduling.request() as me:
+        with turns.request() as me:
             for _ in range(3 * AHEAD):
-                await scheduling.give_way()
+                await turns.give_way()
             outcome["slices"] = me.slices
-            outcome["waited"] = scheduling.waited()
+            outcome["waited"] = turns.waited()
 
     try:
         # A guard against a hang, not a measure: the test fails if the long one is stuck.
         await asyncio.wait_for(long(), timeout=30)
         # The long one is done while the short one is still registered, still at 0 slices.
-        assert scheduling._state().running == {short_request}
+        assert turns._state().running == {short_request}
         assert not short.done()
     finally:
         never.set()
@@ -260,42 +260,42 @@ async def test_a_request_is_never_blocked_longer_than_max_wait_seconds(
 
 
 async def test_waited_is_zero_without_a_wait_and_positive_after_one(patient: None) -> None:
-    assert scheduling.waited() == 0.0  # no request at all
-    with scheduling.request():
+    assert turns.waited() == 0.0  # no request at all
+    with turns.request():
         for _ in range(3 * AHEAD):  # alone: never waits
-            await scheduling.give_way()
-        assert scheduling.waited() == 0.0
+            await turns.give_way()
+        assert turns.waited() == 0.0
 
     release = asyncio.Event()
 
     async def idle_request() -> None:
-        with scheduling.request():
+        with turns.request():
             await release.wait()
 
     idle = asyncio.create_task(idle_request())
-    await until(lambda: scheduling._state().running)
-    with scheduling.request() as me:
+    await until(lambda: turns._state().running)
+    with turns.request() as me:
         for _ in range(AHEAD - 1):
-            await scheduling.give_way()
-        assert scheduling.waited() == 0.0
+            await turns.give_way()
+        assert turns.waited() == 0.0
         # The next slice boundary waits: the other request ends once we wait for it.
         releaser = asyncio.create_task(_release_when_waiting(release))
-        await scheduling.give_way()
+        await turns.give_way()
         await releaser
         assert me.slices == AHEAD
-        assert scheduling.waited() > 0
+        assert turns.waited() > 0
     await idle
 
 
 async def _release_when_waiting(release: asyncio.Event) -> None:
-    await until(lambda: scheduling._state().waiters)
+    await until(lambda: turns._state().waiters)
     release.set()
 
 
 # -- map_in_slices ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("per_slice", [4, scheduling.ITEMS_PER_SLICE])
+@pytest.mark.parametrize("per_slice", [4, turns.ITEMS_PER_SLICE])
 @pytest.mark.parametrize("size", ["0", "1", "per_slice", "2*per_slice+3"])
 async def test_map_in_slices_makes_every_item_in_order_with_a_slice_per_boundary(
     per_slice: int, size: str
@@ -307,8 +307,8 @@ async def test_map_in_slices_makes_every_item_in_order_with_a_slice_per_boundary
     def make(item: str) -> tuple[str, int]:
         return (item.upper(), len(item))
 
-    with scheduling.request() as me:
-        made = await scheduling.map_in_slices(make, items, per_slice)
+    with turns.request() as me:
+        made = await turns.map_in_slices(make, items, per_slice)
         assert me.slices == boundaries
     assert made == [make(item) for item in items]
 
@@ -337,7 +337,7 @@ ADVANCE = 100.0  # seconds the fake clock jumps: twice the budget
 
 
 class FakeClock:
-    """The time of both `schema.execution` (monotonic: the budget) and `services.scheduling`
+    """The time of both `performance.executor` (monotonic: the budget) and `performance.turns`
     (perf_counter: the time given way). It moves only when a test moves it; the slices of
     the list keep the real perf_counter, so SLICE_SECONDS = 0 still means a slice per row."""
 
@@ -352,32 +352,32 @@ class FakeClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
     monkeypatch.setattr(
-        schema.execution,
+        performance.executor,
         "time",
         types.SimpleNamespace(monotonic=fake.read, perf_counter=time.perf_counter),
     )
-    monkeypatch.setattr(scheduling, "time", types.SimpleNamespace(perf_counter=fake.read))
-    monkeypatch.setattr(schema.execution, "SLICE_SECONDS", 0.0)  # a slice per row
+    monkeypatch.setattr(turns, "time", types.SimpleNamespace(perf_counter=fake.read))
+    monkeypatch.setattr(performance.executor, "SLICE_SECONDS", 0.0)  # a slice per row
     monkeypatch.setattr(schema.limits, "TIME_BUDGET_SECONDS", BUDGET)
-    monkeypatch.setattr(scheduling, "MAX_WAIT_SECONDS", 10 * ADVANCE)
+    monkeypatch.setattr(turns, "MAX_WAIT_SECONDS", 10 * ADVANCE)
     return fake
 
 
 async def _long_query() -> tuple[Any, float]:
     """The list inside a registered request: its result and the time it gave way."""
-    with scheduling.request():
+    with turns.request():
         result = await LINES_SCHEMA.execute("{ lines { n text } }")
-        return result, scheduling.waited()
+        return result, turns.waited()
 
 
 async def test_the_time_given_way_does_not_count_in_the_time_budget(clock: FakeClock) -> None:
     async def short_request_open_for_a_long_time() -> None:
-        with scheduling.request():
-            await until(lambda: scheduling._state().waiters)  # the list waits for us
+        with turns.request():
+            await until(lambda: turns._state().waiters)  # the list waits for us
             clock.now += ADVANCE
 
     short = asyncio.create_task(short_request_open_for_a_long_time())
-    await until(lambda: scheduling._state().running)
+    await until(lambda: turns._state().running)
     result, waited = await _long_query()
     await short
 
@@ -392,7 +392,7 @@ async def test_the_same_time_spent_without_giving_way_exhausts_the_time_budget(
     """The control of the test above: the clock jumps as much while the list is completed
     (another task, not a registered request, runs between two slices)."""
     started = asyncio.Event()
-    original = scheduling.give_way
+    original = turns.give_way
 
     async def give_way() -> None:
         started.set()
@@ -403,7 +403,7 @@ async def test_the_same_time_spent_without_giving_way_exhausts_the_time_budget(
         clock.now += ADVANCE
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(scheduling, "give_way", give_way)
+        patch.setattr(turns, "give_way", give_way)
         other = asyncio.create_task(elsewhere())
         result, waited = await _long_query()
         await other
@@ -418,8 +418,8 @@ async def test_the_same_time_spent_without_giving_way_exhausts_the_time_budget(
 
 
 def _seen_by(requests_seen: list[tuple[bool, int]]) -> None:
-    current = scheduling._current.get()
-    running = scheduling._state().running
+    current = turns._current.get()
+    running = turns._state().running
     requests_seen.append((current is not None and current in running, len(running)))
 
 
@@ -449,7 +449,7 @@ async def test_an_http_request_is_registered_while_it_runs_and_unregistered_afte
         response = await client.get("/healthz")
         assert response.status_code == (200 if answer == "ok" else 503)
         assert seen == [(True, 1)]  # this request, registered, the only one
-        assert not scheduling._state().running
+        assert not turns._state().running
         await client.get("/healthz")
     assert seen == [(True, 1), (True, 1)]
 
@@ -471,7 +471,7 @@ async def test_a_request_whose_endpoint_raises_is_unregistered_too(
         else:
             assert (await client.get("/healthz")).status_code == 500
     assert seen == [(True, 1)]
-    assert not scheduling._state().running
+    assert not turns._state().running
 
 
 @pytest.mark.parametrize(
@@ -491,4 +491,4 @@ async def test_a_graphql_request_is_registered_while_it_runs_and_unregistered_af
     response = await client.post("/graphql", json={"query": query})
     assert response.status_code in (200, 400)
     assert seen == [(True, 1)]
-    assert not scheduling._state().running
+    assert not turns._state().running

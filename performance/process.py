@@ -1,4 +1,4 @@
-"""How a serving process is tuned once the application is loaded (issue 8, isolation).
+"""How a serving process is tuned once the application is loaded (bench/RESULTS.md, isolation).
 
 - **GIL switch interval.** The database's threads (one per SQLite connection) need the GIL
   for every row they build and to hand each result back. While the event loop's thread is

@@ -2,7 +2,7 @@
 
 `queue_mail` writes an `OutboxMail` row in the caller's transaction, so a mail exists if
 and only if the change that causes it is committed. Templates live in
-`services/templates/<name>.<language>.txt` (first line `Subject: ...`, then the plain-text
+`infra/mail_templates/<name>.<language>.txt` (first line `Subject: ...`, then the plain-text
 body) with an optional `<name>.<language>.html`; placeholders are `$name` (string.Template).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from models.mail import OutboxMail
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "mail_templates"
 DEFAULT_LANGUAGE = "fr"
 
 

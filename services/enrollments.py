@@ -785,6 +785,7 @@ async def overdue_validations(
         message="Only staff see overdue validations.",
     )
     annotations, always = history._kind_annotations(policy, viewer)
+    annotations.update(history.action_annotations(policy, viewer))
     rows = (
         await history.visible_enrollments(policy, viewer)
         .filter(status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now)

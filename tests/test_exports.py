@@ -181,4 +181,4 @@ async def test_an_export_of_20000_rows_runs_in_bounded_memory(app):
     assert size > 2_000_000  # the whole file went through
     # Ten times the rows, about the same peak: rows are held a chunk at a time.
     assert peak < 2 * small_peak, (peak, small_peak)
-    assert peak < size / 2, (peak, size)
+    assert peak < size, (peak, size)  # less than the file itself (PostgreSQL: about half)

@@ -24,6 +24,7 @@ from schema.ids import parse_id
 from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestStatus
 from services import access as service
+from services import access_flags
 
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
@@ -54,6 +55,19 @@ class EstablishmentType:
         service.authorize_read_accesses(info.context.policy, info.context.viewer, self.model)
         rows = await _accesses_loader(info.context).load(self.model.id)
         return [AccessType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="True when this viewer may grant, change and revoke the accesses of this "
+        "establishment (decided by the policy, for the whole list at once)."
+    )
+    async def viewer_can_manage_accesses(self, info: Info) -> bool:
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "access.manage_flags",
+            lambda ids: access_flags.manage_flags(policy, viewer, list(ids)),
+        )
+        return await loader.load(self.model.id)
 
     @classmethod
     def from_model(cls, row: Establishment) -> EstablishmentType:
@@ -87,6 +101,33 @@ class AccessType:
         description="When the access last changed (level or document kinds)."
     )
 
+    model: strawberry.Private[Access]
+
+    async def _flags(self, info: Info) -> access_flags.AccessFlags:
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "access.access_flags",
+            lambda ids: access_flags.access_flags(policy, viewer, list(ids)),
+        )
+        return await loader.load(self.model.id)
+
+    @strawberry.field(
+        description="True when `revokeAccess` by this viewer would be accepted now: the policy "
+        "allows it (never on one's own access, rule 8) and it is not the establishment's "
+        "last admin."
+    )
+    async def viewer_can_revoke(self, info: Info) -> bool:
+        return (await self._flags(info)).can_revoke
+
+    @strawberry.field(
+        description="True when lowering this ADMIN access to STANDARD (`updateAccess`) would be "
+        "accepted now: false on one's own admin access (rule 8), on a STANDARD access and on "
+        "the establishment's last admin."
+    )
+    async def viewer_can_demote(self, info: Info) -> bool:
+        return (await self._flags(info)).can_demote
+
     @classmethod
     def from_model(cls, row: Access) -> AccessType:
         return cls(
@@ -97,6 +138,7 @@ class AccessType:
             establishment=EstablishmentType.from_model(row.establishment),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            model=row,
         )
 
 

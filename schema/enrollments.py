@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime
 import enum
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models.enrollments import Enrollment, Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
 from performance import turns
-from schema.catalog import CourseSessionType
+from schema.catalog import CourseSessionType, CourseType
 from schema.context import Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
@@ -30,10 +30,13 @@ from schema.loaders import (
     trainees_loader,
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
-from services import enrollment_stats, history
+from services import catalog, enrollment_stats, history, own_company
 from services import enrollments as service
 from services.errors import NotFound
 from services.login_sessions import viewer_for_account
+
+if TYPE_CHECKING:
+    from schema.access import EstablishmentType
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")
@@ -199,6 +202,32 @@ class EnrollmentType:
     async def _load_documents(self, info: Info) -> list[DocumentType]:
         rows = await documents_loader(info.context).load(self.model.id)
         return [DocumentType.from_model(d) for d in rows]
+
+    @strawberry.field(description="The course booked, from the public catalog.")
+    async def course(self, info: Info) -> CourseType:
+        loader = batched(info.context, "enrollment.courses", catalog.courses_by_id)
+        return CourseType.from_model(await loader.load(self.session.course_id))
+
+    @strawberry.field(
+        description="The establishment ordering. Null for an individual's order, and when "
+        "this viewer may not read the establishment (a registrant without an access to it: "
+        "`establishmentId` still names it)."
+    )
+    async def establishment(
+        self, info: Info
+    ) -> Annotated[EstablishmentType, strawberry.lazy("schema.access")] | None:
+        from schema.access import EstablishmentType
+
+        if self.establishment_id is None:
+            return None
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "enrollment.establishments",
+            lambda ids: own_company.readable_establishments(policy, viewer, list(ids)),
+        )
+        row = await loader.load(int(self.establishment_id))
+        return EstablishmentType.from_model(row) if row is not None else None
 
     @strawberry.field(description="People attending under this enrollment.")
     async def trainees(self, info: Info) -> list[TraineeType]:

@@ -41,3 +41,16 @@ async def accesses_of_account(
         .select_related("account", "establishment__company")
         .order_by("establishment__name", "id")
     )
+
+
+async def readable_establishments(
+    policy: Policy, viewer: Viewer | None, establishment_ids: list[int]
+) -> dict[int, Establishment | None]:
+    """These establishments, those the viewer may read (None for the others), one query."""
+    found: dict[int, Establishment | None] = dict.fromkeys(establishment_ids)
+    rows = await Establishment.filter(
+        policy.filter(viewer, "read", Establishment), id__in=list(set(establishment_ids))
+    ).select_related("company")
+    for row in rows:
+        found[row.id] = row
+    return found

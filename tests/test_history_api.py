@@ -251,3 +251,16 @@ async def test_viewer_can_flags_say_what_the_mutations_then_do_for_every_persona
             )
             checked[flags["viewerCanCancel"]] += 1
     assert checked[True] > 5 and checked[False] > 5
+
+
+OBJECTS = "{ enrollments(first: 10) { nodes { course { code } establishment { name } } } }"
+
+
+async def test_course_and_establishment_as_objects(client, shop):
+    nodes = (await gql(client, OBJECTS, token=shop["token"])).ok()["enrollments"]["nodes"]
+    assert {n["course"]["code"] for n in nodes} == {"MGT-101", "BUR-010"}
+    assert {n["establishment"]["name"] for n in nodes} == {"Acme Paris"}
+    # A registrant without an access sees the order, not the establishment.
+    buyer = await factories.account("buyer1@acme.example")
+    nodes = (await gql(client, OBJECTS, token=await factories.token_for(buyer))).ok()
+    assert nodes["enrollments"]["nodes"] == [{"course": {"code": "BUR-010"}, "establishment": None}]

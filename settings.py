@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     session_lifetime_hours: int = 24 * 14
     session_idle_minutes: int = 60 * 24
     log_level: str = "INFO"
+    # Booking requests waiting for validation that one account may have placed online, and
+    # the seats they hold (nobody hoards a session's seats); lower while unverified.
+    booking_max_pending_requests: int = 20
+    booking_max_pending_seats: int = 100
+    booking_max_pending_requests_unverified: int = 3
+    booking_max_pending_seats_unverified: int = 10
+    # Mails a customer's action sends to an address other than their own, per recipient
+    # and hour (cancellation and postponement notices, invitations, e-mail change links).
+    mails_to_others_per_recipient_per_hour: int = 5
 
     @model_validator(mode="after")
     def _secret_key_required_in_prod(self) -> Settings:

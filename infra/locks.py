@@ -1,10 +1,11 @@
-"""Row locks that serialize the changes of one establishment."""
+"""Row locks that serialize the changes of one establishment, or the bookings of one account."""
 
 from __future__ import annotations
 
 from tortoise import connections
 from tortoise.expressions import F
 
+from models.accounts import Account
 from models.companies import Establishment
 
 
@@ -20,3 +21,13 @@ async def lock_establishment(establishment_id: int) -> None:
         await Establishment.select_for_update().get(id=establishment_id)
     else:
         await Establishment.filter(id=establishment_id).update(name=F("name"))
+
+
+async def lock_account(account_id: int) -> None:
+    """Serialize the bookings of one account until the transaction ends, so that its limits
+    on pending requests hold under concurrent requests (`services.booking_limits`). Take it
+    before any establishment lock."""
+    if connections.get("default").capabilities.dialect == "postgres":
+        await Account.select_for_update().get(id=account_id)
+    else:
+        await Account.filter(id=account_id).update(full_name=F("full_name"))

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import RequestStatus
+from models.enums import RequestOrigin, RequestStatus
 
 
 class Access(Model):
@@ -36,6 +36,8 @@ class AdminAccessRequest(Model):
         "models.Establishment", related_name="admin_access_requests"
     )
     message = fields.TextField(default="")
+    # CONTACT_FORM (requestAdminAccess) or SIGN_UP (a company sign-up with a known SIRET).
+    origin = fields.CharField(max_length=16, default=RequestOrigin.CONTACT_FORM.value)
     status = fields.CharField(max_length=16, default=RequestStatus.PENDING.value)
     decided_by = fields.ForeignKeyField(
         "models.Account", related_name="decided_requests", null=True, on_delete=fields.SET_NULL
@@ -47,6 +49,36 @@ class AdminAccessRequest(Model):
     class Meta:
         table = "admin_access_request"
         indexes = (("status", "created_at"),)
+
+
+class Invitation(Model):
+    """An access offered by an admin to an address that has no verified account yet (rule 6).
+
+    The access takes effect only when the owner of the address follows the link mailed to
+    it (`acceptInvitation`): the link is the proof that the address is theirs. Only the
+    SHA-256 of the link's token is stored.
+    """
+
+    id = fields.IntField(primary_key=True)
+    establishment = fields.ForeignKeyField("models.Establishment", related_name="invitations")
+    email = fields.CharField(max_length=254)
+    role = fields.CharField(max_length=16)
+    document_kinds: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    token_hash = fields.CharField(max_length=64, unique=True)
+    invited_by = fields.ForeignKeyField(
+        "models.Account", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    accepted_by = fields.ForeignKeyField(
+        "models.Account", related_name="invitations_accepted", null=True, on_delete=fields.SET_NULL
+    )
+    withdrawn_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation"
+        indexes = (("establishment_id", "email"),)
 
 
 class TrainingManager(Model):

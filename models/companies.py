@@ -24,6 +24,14 @@ class Establishment(Model):
     name = fields.CharField(max_length=200)
     address = fields.CharField(max_length=300, default="")
     city = fields.CharField(max_length=100, default="")
+    # The account that registered this establishment when signing up with a SIRET new to
+    # us: its first registrant, who may book for it before anyone has an access (rule 9).
+    registered_by = fields.ForeignKeyField(
+        "models.Account",
+        related_name="registered_establishments",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -61,6 +61,13 @@ class RequestStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class RequestOrigin(StrEnum):
+    """Where an admin access request comes from (rule 9)."""
+
+    CONTACT_FORM = "CONTACT_FORM"  # `requestAdminAccess`
+    SIGN_UP = "SIGN_UP"  # a company sign-up named a SIRET we already know
+
+
 class TokenPurpose(StrEnum):
     """What a one-time e-mailed link lets its holder do."""
 

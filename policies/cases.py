@@ -306,7 +306,6 @@ class World:
             "email",
             "verified",
             "staff",
-            "company",
             "accesses",
             "__line__",
         }
@@ -329,9 +328,9 @@ class World:
                     establishment_id=self.establishment_id(access["establishment"]),
                     role=role,
                     document_kinds=[str(k) for k in access.get("kinds") or []],
+                    company_id=self._company_of(access["establishment"]),
                 )
             )
-        company = spec.get("company")
         return Viewer(
             id=persona_id,
             email=str(spec.get("email") or f"{name or 'someone'}@cases.example").lower(),
@@ -339,8 +338,15 @@ class World:
             email_verified=verified,
             is_staff=bool(spec.get("staff", False)),
             accesses=grants,
-            company_id=None if company is None else self._ref_id(company),
         )
+
+    def _company_of(self, establishment: Any) -> int | None:
+        """The company of an establishment resource (an access makes its holder a member)."""
+        if isinstance(establishment, str) and establishment in self.resources:
+            _, attrs = _type_and_attrs(self.resources[establishment][1])
+            company = attrs.get("company_id") if isinstance(attrs, dict) else None
+            return None if company is None else self._ref_id(company)
+        return None
 
     def establishment_id(self, ref: Any) -> int:
         return self._ref_id(ref)

@@ -33,10 +33,10 @@ from polar.partial import TypeConstraint
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.access import Access, AdminAccessRequest
+from models.access import Access, AdminAccessRequest, Invitation
 from models.accounts import Account
 from models.audit import AuditEntry
-from models.companies import Establishment
+from models.companies import Company, Establishment
 from models.documents import Document
 from models.enrollments import Enrollment
 from services.errors import Forbidden, NotFound
@@ -52,6 +52,9 @@ class Grant:
     establishment_id: int
     role: str
     document_kinds: list[str] = field(default_factory=list)
+    # The company of the establishment: an access is what makes someone a member of a
+    # company (a SIRET typed at sign-up proves nothing).
+    company_id: int | None = None
 
 
 @dataclass
@@ -62,7 +65,6 @@ class Viewer:
     email: str
     is_staff: bool = False
     accesses: list[Grant] = field(default_factory=list)
-    company_id: int | None = None
     # True once the person proved they receive mail at `email`: only then does the
     # history matched by that e-mail belong to them (rules 4 and 5).
     email_verified: bool = False
@@ -74,9 +76,14 @@ class Viewer:
             self.email,
             self.email_verified,
             self.is_staff,
-            self.company_id,
             tuple(
-                (g.access_id, g.establishment_id, g.role, tuple(sorted(g.document_kinds)))
+                (
+                    g.access_id,
+                    g.establishment_id,
+                    g.role,
+                    tuple(sorted(g.document_kinds)),
+                    g.company_id,
+                )
                 for g in self.accesses
             ),
         )
@@ -85,7 +92,8 @@ class Viewer:
 # What data filtering may read of each resource: plain columns and the relations to join.
 RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
     Account: {"id": int, "email": str, "is_staff": bool},
-    Establishment: {"id": int, "company_id": int},
+    Company: {"id": int},
+    Establishment: {"id": int, "company_id": int, "registered_by_id": int},
     Access: {"id": int, "account_id": int, "establishment_id": int, "role": str},
     Enrollment: {
         "id": int,
@@ -104,6 +112,7 @@ RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
     },
     AuditEntry: {"id": int, "establishment_id": int, "action": str},
     AdminAccessRequest: {"id": int, "account_id": int, "establishment_id": int},
+    Invitation: {"id": int, "establishment_id": int, "email": str},
 }
 
 MATCH_NOTHING = Q(id__in=[])

@@ -49,19 +49,23 @@ allow(viewer: Viewer, "staff_cancel", _enrollment: Enrollment) if is_staff(viewe
 # Dashboards: people with an access to an establishment, and staff, may fetch up to
 # 1,000 enrollments per page; everyone else 100.
 allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
-  _grant in viewer.accesses;
+  grant in viewer.accesses and
+  has_access(viewer, grant.establishment_id);
 allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
   is_staff(viewer);
 
-# Rule 1 and 9: a company's people enrol for an establishment they have an access to.
+# Booking for an establishment (rules 1 and 9).
+# A member of a company (a working access to one of its establishments) books for any
+# establishment of that company, even one nobody has an access to yet. Everyone else is a
+# stranger to the company: knowing its SIRET gives no right to order in its name.
 allow(viewer: Viewer, "enroll", establishment: Establishment) if
-  has_access(viewer, establishment.id);
+  is_member_of_company(viewer, establishment.company_id);
 
-# Rule 1 and 9: a company account enrols for any establishment of its own company, even
-# before anyone has an access to it (its first enrollment makes the registrant admin).
+# Rule 9: whoever registered a new establishment when signing up (a SIRET we did not know)
+# is its first registrant and books for it before anyone has an access. They become its
+# admin only when staff validate its first enrollment and their e-mail is verified.
 allow(viewer: Viewer, "enroll", establishment: Establishment) if
-  viewer.company_id != nil and
-  establishment.company_id = viewer.company_id;
+  establishment.registered_by_id = viewer.id;
 
 # Rule 1: anyone signed in may enrol for themselves, as an individual.
 allow(viewer: Viewer, "enroll_as_individual", viewer: Viewer);
@@ -72,8 +76,17 @@ allow(viewer: Viewer, "record_offline_enrollment", viewer: Viewer) if is_staff(v
 # Rule 13: staff watch the booking requests not validated within 24 business hours.
 allow(viewer: Viewer, "overdue_validations", viewer: Viewer) if is_staff(viewer);
 
+# Free text typed by one person (a cancel reason, a note) goes into a mail to somebody
+# else's address only when staff wrote it; other people's text stays in the customer space.
+allow(viewer: Viewer, "write_in_mails_to_others", viewer: Viewer) if is_staff(viewer);
+
 # Rule 14: staff answer postponement requests.
 allow(viewer: Viewer, "answer_postponement", _enrollment: Enrollment) if is_staff(viewer);
+
+# Rule 10: a company's negotiated prices (framework agreement) are shown to its members
+# only; strangers, even those who typed its SIRET at sign-up, see list prices.
+allow(viewer: Viewer, "see_negotiated_prices", company: Company) if
+  is_member_of_company(viewer, company.id);
 
 # Rule 10: staff change framework agreements (applied to prices at the weekend).
 allow(viewer: Viewer, "update_framework_agreement", viewer: Viewer) if is_staff(viewer);

@@ -4,6 +4,11 @@
 allow(viewer: Viewer, "read", establishment: Establishment) if
   has_access(viewer, establishment.id);
 
+# Rule 9: whoever registered a new establishment when signing up sees it (as they typed it),
+# to book its first orders; its history and accesses stay for its members.
+allow(viewer: Viewer, "read", establishment: Establishment) if
+  establishment.registered_by_id = viewer.id;
+
 # Staff see every establishment, for back-office work.
 allow(viewer: Viewer, "read", _establishment: Establishment) if
   is_staff(viewer);
@@ -28,5 +33,6 @@ allow(viewer: Viewer, "read_audit_log", establishment: Establishment) if
 allow(viewer: Viewer, "read_audit_log", _establishment: Establishment) if
   is_staff(viewer);
 
-# Rule 9: anyone signed in may ask staff for admin rights on an establishment.
+# Rule 9: anyone signed in may ask staff for admin rights on an establishment (named by its
+# SIRET when they cannot see it: the answer then shows nothing of it they cannot read).
 allow(_viewer: Viewer, "request_admin_access", _establishment: Establishment);

@@ -27,7 +27,7 @@ STANDARD_KINDS = [DocumentKind.INVOICE_COPY.value, DocumentKind.CERTIFICATE_OF_A
 ROWS: list[tuple[str, str]] = [
     ("admin", "admin of the establishment"),
     ("standard", f"standard user of the establishment, sees {', '.join(STANDARD_KINDS)}"),
-    ("registrant", "registrant of the orders, employee of the company, no access"),
+    ("registrant", "registrant of the orders, no access (a stranger to the company)"),
     ("unrelated", "an account with no link to the establishment or its orders"),
     ("staff", "back office"),
 ]
@@ -35,15 +35,13 @@ ROWS: list[tuple[str, str]] = [
 _PERSONAS: dict[str, Any] = {
     "admin": {
         "email": "admin@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "site", "role": "ADMIN"}],
     },
     "standard": {
         "email": "standard@matrix.example",
-        "company": 1,
         "accesses": [{"establishment": "site", "role": "STANDARD", "kinds": STANDARD_KINDS}],
     },
-    "registrant": {"email": "registrant@matrix.example", "company": 1},
+    "registrant": {"email": "registrant@matrix.example"},
     "unrelated": {"email": "unrelated@matrix.example"},
     "staff": {"email": "staff@matrix.example", "staff": True},
 }
@@ -73,6 +71,8 @@ _RESOURCES: dict[str, Any] = {
     "registrant-account": {"account": "registrant"},
     "audit-entry": {"auditentry": {"establishment": "site", "action": "access.granted"}},
     "admin-request": {"adminaccessrequest": {"account": "registrant", "establishment": "site"}},
+    "company": {"company": {"id": 1}},
+    "invitation": {"invitation": {"establishment": "site", "email": "invitee@matrix.example"}},
 }
 _PERSONAS["colleague"] = {
     "email": "colleague@matrix.example",
@@ -96,6 +96,8 @@ SUBJECTS: dict[str, list[tuple[str, str]]] = {
     ],
     "AuditEntry": [("an audit entry of the establishment", "audit-entry")],
     "AdminAccessRequest": [("the registrant's admin access request", "admin-request")],
+    "Company": [("the company of the establishment", "company")],
+    "Invitation": [("a pending invitation to the establishment", "invitation")],
     "Viewer": [("the viewer themselves", "self")],
 }
 ANY_SUBJECT = ("any resource (asked on the establishment)", "site")

@@ -14,7 +14,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
-from models.access import Access, AdminAccessRequest
+from models.access import Access, AdminAccessRequest, Invitation
 from models.audit import AuditEntry
 from models.companies import Establishment
 from models.enums import RequestStatus as RequestStatusEnum
@@ -22,9 +22,9 @@ from schema.accounts import AccountType
 from schema.context import Context, Info
 from schema.ids import parse_id
 from schema.loaders import batched
-from schema.scalars import AccessRole, DocumentKind, RequestStatus
+from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
-from services import access_flags
+from services import access_flags, invitations
 
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
@@ -55,6 +55,22 @@ class EstablishmentType:
         service.authorize_read_accesses(info.context.policy, info.context.viewer, self.model)
         rows = await _accesses_loader(info.context).load(self.model.id)
         return [AccessType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="Invitations mailed to people who have no verified account yet, not "
+        "accepted, withdrawn nor expired, oldest first (rule 6). Only the establishment's "
+        "admins and staff may read it; others get null with FORBIDDEN."
+    )
+    async def invitations(self, info: Info) -> list[InvitationType] | None:
+        context = info.context
+        invitations.authorize_read_invitations(context.policy, context.viewer, self.model)
+        policy, viewer = context.policy, context.viewer
+        loader = batched(
+            context,
+            "access.invitations_by_establishment",
+            lambda ids: invitations.pending_invitations_of(policy, viewer, list(ids)),
+        )
+        return [InvitationType.from_model(row) for row in await loader.load(self.model.id)]
 
     @strawberry.field(
         description="True when this viewer may grant, change and revoke the accesses of this "
@@ -143,6 +159,69 @@ class AccessType:
 
 
 @strawberry.type(
+    name="Invitation",
+    description="An access offered to an address that has no verified account yet: it "
+    "takes effect when the owner of the address follows the link mailed to it (rule 6).",
+)
+class InvitationType:
+    id: strawberry.ID = strawberry.field(description="Identifier of the invitation.")
+    email: str = strawberry.field(description="The address invited.")
+    role: AccessRole = strawberry.field(description="The access offered: ADMIN or STANDARD.")
+    document_kinds: list[DocumentKind] = strawberry.field(
+        description="Document kinds the STANDARD access offered may see."
+    )
+    invited_by_email: str | None = strawberry.field(
+        description="Login e-mail of the admin who invited (null if that account is gone)."
+    )
+    created_at: datetime.datetime = strawberry.field(description="When it was mailed.")
+    expires_at: datetime.datetime = strawberry.field(description="When its link expires.")
+    accepted_at: datetime.datetime | None = strawberry.field(description="When accepted.")
+    withdrawn_at: datetime.datetime | None = strawberry.field(description="When withdrawn.")
+
+    @classmethod
+    def from_model(cls, row: Invitation) -> InvitationType:
+        inviter = row.invited_by if row.invited_by_id else None  # type: ignore[attr-defined]
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            email=row.email,
+            role=AccessRole(row.role),
+            document_kinds=[DocumentKind(k) for k in row.document_kinds],
+            invited_by_email=inviter.email if inviter is not None else None,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            accepted_at=row.accepted_at,
+            withdrawn_at=row.withdrawn_at,
+        )
+
+
+@strawberry.type(
+    name="GrantAccessPayload",
+    description="What granting an access did: the access, given at once to an account whose "
+    "e-mail is verified, or the invitation mailed to any other address.",
+)
+class GrantAccessPayload:
+    access: AccessType | None = strawberry.field(
+        description="The access, when the person's account is verified; null otherwise."
+    )
+    invitation: InvitationType | None = strawberry.field(
+        description="The invitation mailed, when the address has no verified account; the "
+        "access takes effect when its owner follows the link."
+    )
+
+
+@strawberry.type(
+    name="AcceptInvitationPayload",
+    description="The access an invitation gave, and a session when the person was not signed in.",
+)
+class AcceptInvitationPayload:
+    access: AccessType = strawberry.field(description="The access now in effect.")
+    account: AccountType = strawberry.field(description="The account holding it.")
+    token: str | None = strawberry.field(
+        description="Bearer token of the session opened (null when already signed in)."
+    )
+
+
+@strawberry.type(
     name="AuditEntry",
     description="One line of the append-only audit log: who did what, when, before and after.",
 )
@@ -179,19 +258,36 @@ class AuditEntryType:
 class AdminAccessRequestType:
     id: strawberry.ID = strawberry.field(description="Identifier of the request.")
     account: AccountType = strawberry.field(description="Who asks.")
-    establishment: EstablishmentType = strawberry.field(description="For which establishment.")
+    siret: str = strawberry.field(description="SIRET of the establishment asked for.")
+    origin: RequestOrigin = strawberry.field(
+        description="CONTACT_FORM (requestAdminAccess) or SIGN_UP (a company sign-up named "
+        "this SIRET: the account is not a member until staff decide)."
+    )
     message: str = strawberry.field(description="What the requester wrote to staff.")
     status: RequestStatus = strawberry.field(description="PENDING, APPROVED or REJECTED.")
     created_at: datetime.datetime = strawberry.field(description="When it was filed.")
     decided_at: datetime.datetime | None = strawberry.field(description="When staff decided.")
     decision_note: str = strawberry.field(description="Staff's note sent with the decision.")
+    model: strawberry.Private[AdminAccessRequest]
+
+    @strawberry.field(
+        description="For which establishment. Null with FORBIDDEN for a requester who may not "
+        "read it (they named it by SIRET): a request reveals nothing of an establishment "
+        "beyond what `establishment(id)` shows the caller."
+    )
+    def establishment(self, info: Info) -> EstablishmentType | None:
+        context = info.context
+        service.authorize_request_establishment(context.policy, context.viewer, self.model)
+        return EstablishmentType.from_model(self.model.establishment)
 
     @classmethod
     def from_model(cls, row: AdminAccessRequest) -> AdminAccessRequestType:
         return cls(
             id=strawberry.ID(str(row.id)),
             account=AccountType.from_model(row.account),
-            establishment=EstablishmentType.from_model(row.establishment),
+            siret=row.establishment.siret,
+            origin=RequestOrigin(row.origin),
+            model=row,
             message=row.message,
             status=RequestStatus(row.status),
             created_at=row.created_at,
@@ -266,9 +362,50 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Admins: give a person an access to the establishment. An unknown e-mail "
-        "gets an account and a one-time link to choose a password. CONFLICT when the person "
-        "already has an access (use updateAccess)."
+        description="Admins: give a person an access to the establishment (rule 6). An "
+        "account whose e-mail is verified gets it at once; any other address gets an "
+        "invitation mailed to it (the access takes effect when its owner follows the link). "
+        "CONFLICT when the person already has an access (use updateAccess); RATE_LIMITED "
+        "when the address received too many mails caused by others."
+    )
+    async def grant_access_or_invite(
+        self,
+        info: Info,
+        establishment_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Establishment identifier.")
+        ],
+        email: Annotated[str, strawberry.argument(description="E-mail of the person.")],
+        role: Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")],
+        document_kinds: Annotated[
+            list[DocumentKind] | None,
+            strawberry.argument(
+                description="Kinds a STANDARD access may see, each at most once (ignored for "
+                "an ADMIN, who sees every kind)."
+            ),
+        ] = None,
+    ) -> GrantAccessPayload | None:
+        outcome = await service.grant_access(
+            info.context.policy,
+            info.context.actor(),
+            parse_id(establishment_id, "establishmentId"),
+            email,
+            role,
+            document_kinds or [],
+        )
+        return GrantAccessPayload(
+            access=AccessType.from_model(outcome.access) if outcome.access else None,
+            invitation=(
+                InvitationType.from_model(outcome.invitation) if outcome.invitation else None
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Admins: give a person an access to the establishment. Same as "
+        "grantAccessOrInvite, but answers only the access: null when an invitation was "
+        "mailed instead (the address has no verified account). CONFLICT when the person "
+        "already has an access (use updateAccess).",
+        deprecation_reason="Use grantAccessOrInvite, which also returns the invitation "
+        "mailed to an address without a verified account.",
     )
     async def grant_access(
         self,
@@ -286,7 +423,7 @@ class Mutation:
             ),
         ] = None,
     ) -> AccessType | None:
-        row = await service.grant_access(
+        outcome = await service.grant_access(
             info.context.policy,
             info.context.actor(),
             parse_id(establishment_id, "establishmentId"),
@@ -294,7 +431,59 @@ class Mutation:
             role,
             document_kinds or [],
         )
-        return AccessType.from_model(row)
+        return AccessType.from_model(outcome.access) if outcome.access else None
+
+    @strawberry.mutation(
+        description="Admins: withdraw a pending invitation of their establishment; its link "
+        "stops working. NOT_FOUND when you may not see it; CONFLICT when it was already "
+        "accepted or withdrawn."
+    )
+    async def withdraw_invitation(
+        self,
+        info: Info,
+        invitation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Invitation identifier.")
+        ],
+    ) -> InvitationType | None:
+        row = await invitations.withdraw_invitation(
+            info.context.policy, info.context.actor(), parse_id(invitation_id, "invitationId")
+        )
+        return InvitationType.from_model(row)
+
+    @strawberry.mutation(
+        description="Follow the link of an invitation (its `token`): the access takes effect "
+        "for the account of the invited address, which the link proves. Signed in with that "
+        "address: nothing else is needed. Not signed in: give `password`; an unknown address "
+        "gets its account, a known one gets this password (as a reset link would) and its "
+        "other sessions end; a session is opened. BAD_USER_INPUT when the link is invalid, "
+        "expired, withdrawn or used, or was sent to another address than the signed-in one."
+    )
+    async def accept_invitation(
+        self,
+        info: Info,
+        token: Annotated[str, strawberry.argument(description="The `token` of the link.")],
+        password: Annotated[
+            str | None,
+            strawberry.argument(description="Password to sign in with, when not signed in."),
+        ] = None,
+        full_name: Annotated[
+            str, strawberry.argument(description="Your name, for a new account.")
+        ] = "",
+    ) -> AcceptInvitationPayload | None:
+        context = info.context
+        accepted = await invitations.accept_invitation(
+            context.policy,
+            token,
+            signed_in=context.account,
+            password=password,
+            full_name=full_name,
+            client_address=context.client_address,
+        )
+        return AcceptInvitationPayload(
+            access=AccessType.from_model(accepted.access),
+            account=AccountType.from_model(accepted.account),
+            token=accepted.session_token,
+        )
 
     @strawberry.mutation(
         description="Admins: change the level and document kinds of an access. Nobody may "
@@ -338,7 +527,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Ask staff for admin rights on an establishment, named by its identifier "
-        "or its SIRET number (rule 9). Staff answer by e-mail."
+        "(one you may see: NOT_FOUND otherwise, as `establishment(id)`) or by its SIRET "
+        "number (rule 9); the answer shows nothing of an establishment you may not see. "
+        "Staff answer by e-mail."
     )
     async def request_admin_access(
         self,

@@ -147,8 +147,9 @@ class EmailChangePayload:
         "the change is confirmed."
     )
     enrollments_joining_history: int = strawberry.field(
-        description="Enrollments placed with the new e-mail, which join the history when "
-        "the change is confirmed."
+        description="Enrollments placed with the new e-mail that join the history. Before "
+        "confirmation (`confirmed` false): only those you may already see; the full count "
+        "is told by `confirmEmailChange`, once the link proved the address is yours."
     )
 
     @classmethod
@@ -338,10 +339,13 @@ class Mutation:
         description="Ask to change the login e-mail (rule 5). The current password is checked "
         "first. Without `acknowledgeHistoryChange: true` nothing happens and BAD_USER_INPUT "
         "carries `enrollmentsLeavingHistory` and `enrollmentsJoiningHistory` in its "
-        "extensions. With it, nothing switches yet: a confirmation link (valid 48 hours) is "
-        "mailed to the new address and the old address is told; `confirmEmailChange` with "
-        "that link's token makes the change. CONFLICT when another account uses the new "
-        "e-mail; RATE_LIMITED after too many requests."
+        "extensions (joining: only the orders of the new address you may already see; "
+        "nothing about an address is told before its owner follows the link). With it, "
+        "nothing switches yet: a confirmation link (valid 48 hours) is mailed to the new "
+        "address and the old address is told; `confirmEmailChange` with that link's token "
+        "makes the change (CONFLICT there when another account uses the address). The "
+        "answer is the same whether or not an account uses the new e-mail. RATE_LIMITED "
+        "after too many requests."
     )
     async def change_email(
         self,
@@ -356,6 +360,8 @@ class Mutation:
         ] = False,
     ) -> EmailChangePayload | None:
         change = await accounts.change_email(
+            info.context.policy,
+            info.context.require_viewer(),
             info.context.require_account(),
             password,
             new_email,

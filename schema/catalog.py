@@ -101,11 +101,15 @@ class CourseType:
 
     @strawberry.field(
         description="The price for the signed-in viewer: list price, net price and where the "
-        "discount comes from. Anonymous visitors see the list price."
+        "discount comes from. A company's negotiated prices show only to its members (people "
+        "with an access to one of its establishments, e-mail verified); everyone else, "
+        "anonymous visitors included, sees the list price."
     )
     async def price(self, info: Info) -> CoursePriceType:
-        viewer = info.context.viewer
-        company_id = viewer.company_id if viewer is not None else None
+        context = info.context
+        if "priced_company" not in context.cache:
+            context.cache["priced_company"] = pricing.priced_company(context.policy, context.viewer)
+        company_id = context.cache["priced_company"]
         discount = await _discounts(info.context).load(company_id)
         return CoursePriceType.from_price(pricing.price_of(self.list_price, discount))
 

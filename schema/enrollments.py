@@ -33,7 +33,6 @@ from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStat
 from services import catalog, enrollment_stats, history, own_company
 from services import enrollments as service
 from services.errors import NotFound
-from services.login_sessions import viewer_for_account
 
 if TYPE_CHECKING:
     from schema.access import EstablishmentType
@@ -586,8 +585,9 @@ class EnrollInput:
     )
     establishment_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The establishment ordering (one you have an access to, or of your "
-        "company). Leave out to enrol as an individual.",
+        description="The establishment ordering: one of a company you are a member of (an "
+        "access to one of its establishments, e-mail verified), or the one you registered "
+        "when signing up. Leave out to enrol as an individual.",
     )
     registrant_email: str | None = strawberry.field(
         default=None,
@@ -627,8 +627,11 @@ class EnrollPayload:
         "then shows in the history of that address, not yours (rule 5)."
     )
     became_admin: bool = strawberry.field(
-        description="True when this first enrollment of the establishment made you its admin "
-        "(rule 9)."
+        description="Always false: booking makes nobody admin. Rule 9 applies when staff "
+        "validate the establishment's first enrollment (its registrant, e-mail verified, "
+        "becomes admin then).",
+        deprecation_reason="Booking makes nobody admin any more (rule 9 applies at "
+        "validation): always false.",
     )
 
 
@@ -642,8 +645,10 @@ class OfflineEnrollmentPayload:
         "link to choose a password."
     )
     registrant_became_admin: bool = strawberry.field(
-        description="True when this first enrollment of the establishment made the registrant "
-        "its admin (rule 9)."
+        description="Always false: recording an order makes nobody admin. Rule 9 applies "
+        "when staff validate the establishment's first enrollment.",
+        deprecation_reason="Rule 9 applies at validation, not when the order is recorded: "
+        "always false.",
     )
 
 
@@ -660,7 +665,10 @@ ID_ARG = strawberry.argument(description="Enrollment identifier.")
 class Mutation:
     @strawberry.mutation(
         description="Book trainees on a session (a booking request: PENDING_VALIDATION, "
-        "validated by staff within 24 business hours). CONFLICT when not enough seats are left."
+        "validated by staff within 24 business hours). CONFLICT when not enough seats are "
+        "left (reason NOT_ENOUGH_SEATS), or when your requests waiting for validation would "
+        "pass the per-account limits on requests or seats, lower while your e-mail is not "
+        "verified (reason BOOKING_LIMIT)."
     )
     async def enroll(
         self,
@@ -683,8 +691,6 @@ class Mutation:
                 registrant_name=input.registrant_name,
             ),
         )
-        if booking.became_admin:  # the viewer's rights changed: read them again
-            info.context.viewer = await viewer_for_account(actor.account)
         return EnrollPayload(
             reference=booking.enrollment.reference,
             enrollment=await _present_if_visible(info, booking.enrollment.id),
@@ -769,7 +775,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="Staff: validate a booking request; the registrant gets the confirmation "
-        "mail. CONFLICT unless it is PENDING_VALIDATION."
+        "mail. The first validated enrollment of an establishment makes its registrant admin "
+        "of it once their e-mail is verified (rule 9). CONFLICT unless it is "
+        "PENDING_VALIDATION."
     )
     async def validate_enrollment(
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]

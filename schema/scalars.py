@@ -19,6 +19,9 @@ EnrollmentStatus = strawberry.enum(
     description="PENDING_VALIDATION → VALIDATED → PARTIALLY_INVOICED → INVOICED, or CANCELLED.",
 )
 Channel = strawberry.enum(enums.Channel, description="How the enrollment was placed.")
+RequestOrigin = strawberry.enum(
+    enums.RequestOrigin, description="Where an admin access request comes from."
+)
 RequestStatus = strawberry.enum(
     enums.RequestStatus, description="State of a request decided by staff."
 )

@@ -19,14 +19,13 @@ from tortoise.transactions import in_transaction
 
 from infra.locks import lock_establishment
 from infra.mail_outbox import queue_mail
-from models.access import Access, AdminAccessRequest, TrainingManager
+from models.access import Access, AdminAccessRequest, Invitation, TrainingManager
 from models.accounts import Account
 from models.audit import AuditEntry
 from models.companies import Establishment
 from models.enums import AccessRole, DocumentKind, RequestStatus
 from policies.engine import Policy, Viewer
-from services import audit
-from services.accounts import ensure_account
+from services import audit, invitations
 from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
@@ -133,6 +132,20 @@ async def audit_log(
     )
 
 
+def authorize_request_establishment(
+    policy: Policy, viewer: Viewer | None, request: AdminAccessRequest
+) -> None:
+    """The answer about an admin access request shows its establishment only to whoever may
+    read that establishment (staff, its members): FORBIDDEN otherwise."""
+    policy.authorize(
+        viewer,
+        "read",
+        request.establishment,
+        read_action=None,
+        message="You may not see this establishment.",
+    )
+
+
 def _authorize_back_office(policy: Policy, viewer: Viewer) -> None:
     policy.authorize(
         viewer,
@@ -202,6 +215,14 @@ async def _reload(access_id: int) -> Access:
     )
 
 
+@dataclass(frozen=True)
+class GrantOutcome:
+    """What `grant_access` did: an access given at once, or an invitation mailed."""
+
+    access: Access | None = None
+    invitation: Invitation | None = None
+
+
 async def grant_access(
     policy: Policy,
     actor: Actor,
@@ -209,9 +230,14 @@ async def grant_access(
     email: str,
     role: AccessRole,
     document_kinds: Iterable[str],
-) -> Access:
-    """Give an account an access to an establishment (rule 6). An unknown e-mail gets an
-    account and a one-time link to choose a password (rule 2)."""
+) -> GrantOutcome:
+    """Give a person an access to an establishment (rule 6).
+
+    Only an account whose owner proved its address gets the access at once. Any other
+    address (unknown, or an account nobody verified: anyone can sign up with an address
+    they do not control) gets an invitation mailed to it; the access takes effect when its
+    owner follows the link (`services.invitations`).
+    """
     establishment = await get_establishment(policy, actor.viewer, establishment_id)
     policy.authorize(
         actor.viewer,
@@ -224,7 +250,19 @@ async def grant_access(
     address = normalize_email(email)
     async with in_transaction():
         await lock_establishment(establishment.id)
-        account, _ = await ensure_account(address, reason=establishment.name)
+        account = await Account.get_or_none(email=address)
+        if account is None or account.email_verified_at is None:
+            if account is not None and await Access.exists(
+                account_id=account.id, establishment_id=establishment.id
+            ):
+                raise Conflict(
+                    "This person already has an access to this establishment: change it "
+                    "instead (it works once they verify their e-mail)."
+                )
+            invitation = await invitations.invite(
+                policy, actor, establishment, address, role, kinds
+            )
+            return GrantOutcome(invitation=invitation)
         existing = await Access.get_or_none(
             account_id=account.id, establishment_id=establishment.id
         )
@@ -253,7 +291,7 @@ async def grant_access(
             after=access_snapshot(access, account.email),
             client_address=actor.client_address,
         )
-    return await _reload(access.id)
+    return GrantOutcome(access=await _reload(access.id))
 
 
 async def update_access(
@@ -353,7 +391,12 @@ async def request_admin_access(
     siret: str | None = None,
     message: str = "",
 ) -> AdminAccessRequest:
-    """File a request for admin rights that staff decide on (rule 9)."""
+    """File a request for admin rights that staff decide on (rule 9).
+
+    Named by id, the establishment must be one the caller may read (else NOT_FOUND, as
+    `establishment(id)` answers): ids cannot be walked to learn names. Named by SIRET (public
+    data), any known establishment may be asked for; the answer then shows nothing of it
+    the caller may not read (see `request_shows_establishment`)."""
     if (establishment_id is None) == (siret is None):
         raise BadUserInput("Give either an establishment id or a SIRET number.", field="siret")
     if len(message) > MAX_MESSAGE_LENGTH:
@@ -366,7 +409,9 @@ async def request_admin_access(
             raise BadUserInput("A SIRET number has 14 digits.", field="siret")
         establishment = await Establishment.get_or_none(siret=number)
     else:
-        establishment = await Establishment.get_or_none(id=establishment_id)
+        establishment = await Establishment.filter(
+            policy.filter(actor.viewer, "read", Establishment), id=establishment_id
+        ).first()
     if establishment is None:
         raise NotFound("Establishment")
     # The requester usually cannot read the establishment yet (they ask for rights on it).

@@ -23,12 +23,14 @@ from tortoise.transactions import in_transaction
 
 from infra.mail_outbox import queue_mail
 from infra.one_time_tokens import claim_token, consume_token, issue_token, revoke_tokens
+from models.access import AdminAccessRequest
 from models.accounts import Account
 from models.companies import Company, Establishment
 from models.enrollments import Enrollment
-from models.enums import AccountKind, Language, TokenPurpose
+from models.enums import AccountKind, Language, RequestOrigin, TokenPurpose
 from policies.engine import Policy, Viewer
 from services import audit, rate_limits
+from services.admins import first_registrant_admin_on_verification
 from services.emails import normalize_email
 from services.errors import BadUserInput, Conflict, Unauthenticated
 from services.login_sessions import end_other_sessions, end_session, start_session
@@ -60,8 +62,12 @@ ADDRESS_TOKENS = (*PASSWORD_TOKENS, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CONF
 # resendVerificationEmail: each request counts, like requestPasswordReset.
 VERIFICATION_REQUESTS_PER_ACCOUNT = Limit("verification-requests-account", parse("3 per hour"))
 VERIFICATION_REQUESTS_PER_ADDRESS = Limit("verification-requests-address", parse("10 per hour"))
-# changeEmail: each confirmation link mailed to a new address counts.
+# changeEmail: each call counts (it tells counts and checks a password)...
+EMAIL_CHANGE_ATTEMPTS_PER_ACCOUNT = Limit("email-change-attempts-account", parse("10 per hour"))
+EMAIL_CHANGE_ATTEMPTS_PER_ADDRESS = Limit("email-change-attempts-address", parse("30 per hour"))
+# ...and each confirmation link mailed to a new address, per account and per recipient.
 EMAIL_CHANGE_REQUESTS_PER_ACCOUNT = Limit("email-change-requests-account", parse("5 per hour"))
+EMAIL_CHANGE_LINKS_PER_RECIPIENT = Limit("email-change-links-recipient", parse("3 per hour"))
 # verifyEmail and confirmEmailChange: each use of a link counts.
 ADDRESS_LINK_USES_PER_ADDRESS = Limit("address-links-address", parse("10 per 15 minutes"))
 
@@ -135,6 +141,7 @@ async def _mark_verified(account: Account, how: str, client_address: str = "") -
     account.email_verified_at = datetime.now(UTC)
     await account.save(update_fields=["email_verified_at", "updated_at"])
     await grant_known_training_manager_accesses(account)
+    await first_registrant_admin_on_verification(account)
     await audit.record(
         "account.email_verified",
         actor=account,
@@ -144,6 +151,12 @@ async def _mark_verified(account: Account, how: str, client_address: str = "") -
         client_address=client_address,
     )
     return True
+
+
+async def mark_address_proven(account: Account, how: str, client_address: str = "") -> bool:
+    """The owner of `account` followed a link mailed to its login e-mail by another flow
+    (an invitation): record the proof, as `_mark_verified` does. Call inside its transaction."""
+    return await _mark_verified(account, how, client_address)
 
 
 async def ensure_account(
@@ -215,8 +228,7 @@ def _clean_name(value: str, field: str, *, required: bool, max_length: int = 200
     return name
 
 
-async def _establishment_for(details: CompanyDetails) -> Establishment:
-    """The establishment of a SIRET: the known one, else a new company and establishment."""
+def _clean_siret(details: CompanyDetails) -> str:
     siret = "".join(details.siret.split())
     if not valid_siret(siret):
         raise BadUserInput(
@@ -224,9 +236,14 @@ async def _establishment_for(details: CompanyDetails) -> Establishment:
             field="company.siret",
             reason="INVALID_SIRET",
         )
-    existing = await Establishment.get_or_none(siret=siret)
-    if existing is not None:
-        return existing
+    return siret
+
+
+async def _register_establishment(
+    details: CompanyDetails, siret: str, registrant: Account
+) -> Establishment:
+    """A SIRET new to us: create its company and establishment, registered by the account
+    signing up (its first registrant, who may book for it: rule 9)."""
     company_name = _clean_name(details.company_name, "company.companyName", required=True)
     establishment_name = _clean_name(
         details.establishment_name, "company.establishmentName", required=False
@@ -237,7 +254,28 @@ async def _establishment_for(details: CompanyDetails) -> Establishment:
         siret=siret,
         name=establishment_name or company_name,
         city=_clean_name(details.city, "company.city", required=False, max_length=100),
+        registered_by=registrant,
     )
+
+
+async def _ask_to_join(
+    establishment: Establishment, account: Account, client_address: str
+) -> AdminAccessRequest:
+    """A company sign-up named a SIRET we know: knowing a SIRET proves nothing, so the
+    account is not attached to the company; staff see a request and decide (rule 9)."""
+    request = await AdminAccessRequest.create(
+        account=account, establishment=establishment, origin=RequestOrigin.SIGN_UP.value
+    )
+    await audit.record(
+        "admin_request.filed",
+        actor=account,
+        target_type="AdminAccessRequest",
+        target_id=request.id,
+        establishment_id=establishment.id,
+        after={"account": account.email, "origin": RequestOrigin.SIGN_UP.value},
+        client_address=client_address,
+    )
+    return request
 
 
 # --- sign-up and sign-in (rule 1) -------------------------------------------------------
@@ -255,9 +293,12 @@ async def sign_up(
 ) -> SignedIn:
     """Create an individual or company account online and sign it in.
 
-    A company account names its establishment by SIRET: a known establishment is reused,
-    an unknown one is created with its company. Signing up grants no access to the
-    establishment (rule 9 decides who becomes admin).
+    A company account names its establishment by SIRET. A SIRET new to us creates the
+    company and establishment, registered by this account (its first registrant: it may
+    book for it, and becomes admin when staff validate the first enrollment, rule 9). A
+    SIRET we know gives nothing: a SIRET is public, so the account stays a stranger to that
+    company and staff see a request to join it (an admin access request, origin SIGN_UP).
+    The answer is the same either way.
 
     The login e-mail is not verified yet: a link valid 48 hours is mailed to it, and until
     it is followed (`verify_email`) the history placed with that address stays hidden.
@@ -272,18 +313,24 @@ async def sign_up(
         raise BadUserInput("An individual account names no company.", field="company")
     if await Account.exists(email=address):
         raise _already_taken()
+    siret = _clean_siret(company) if company is not None else None
     password_hash = await _hash(password)
     try:
         async with in_transaction():
-            establishment = await _establishment_for(company) if company is not None else None
             account = await Account.create(
                 email=address,
                 password_hash=password_hash,
                 full_name=name,
                 kind=kind.value,
                 language=language.value,
-                company_id=establishment.company_id if establishment else None,  # type: ignore[attr-defined]
             )
+            establishment = None
+            if company is not None and siret is not None:
+                establishment = await Establishment.get_or_none(siret=siret)
+                if establishment is None:
+                    establishment = await _register_establishment(company, siret, account)
+                else:
+                    await _ask_to_join(establishment, account, client_address)
             await _send_verification(account)
             await audit.record(
                 "account.signed_up",
@@ -533,7 +580,25 @@ def _address_taken() -> Conflict:
     return Conflict("Another account already uses this e-mail.", field="newEmail")
 
 
+async def _counts_before_proof(
+    policy: Policy, viewer: Viewer, old_address: str, new_address: str
+) -> tuple[int, int]:
+    """Rule 5's warning before the new address is proven: the orders of the old address in
+    the person's own history, and those of the new address they may already read. Nothing
+    about an address they have not proven yet (how many orders were placed with it, whether
+    an account uses it) is told before its owner follows the link."""
+    leaving = await Enrollment.filter(
+        policy.filter(viewer, "in_own_history", Enrollment), registrant_email=old_address
+    ).count()
+    joining = await Enrollment.filter(
+        policy.filter(viewer, "read", Enrollment), registrant_email=new_address
+    ).count()
+    return leaving, joining
+
+
 async def change_email(
+    policy: Policy,
+    viewer: Viewer,
     account: Account,
     password: str,
     new_email: str,
@@ -543,33 +608,42 @@ async def change_email(
 ) -> EmailChange:
     """Ask to change the login e-mail, which moves the enrollment history (rules 4 and 5).
 
-    Needs the current password, checked first: only then are the enrollment counts of
-    the new address told. Without `acknowledge_history_change` nothing happens and
-    BAD_USER_INPUT says how many enrollments would leave and join the history.
+    Every call counts against the account's and the client address's allowance, then the
+    current password is checked. Without `acknowledge_history_change` nothing happens and
+    BAD_USER_INPUT says how many enrollments would leave the history and how many of the new
+    address's the person may already read (`_counts_before_proof`): the answer is the same
+    whether or not an account uses the new address.
 
     Nothing switches yet: a confirmation link (48 hours, once) is mailed to the new
-    address, whose owner must follow it (`confirm_email_change`), and the old address is
-    told of the request. Asking again replaces the pending request.
+    address, whose owner must follow it (`confirm_email_change`: there an address taken by
+    another account is CONFLICT, and the real counts are told), and the old address is told
+    of the request. Asking again replaces the pending request.
     """
+    await rate_limits.hit(
+        (EMAIL_CHANGE_ATTEMPTS_PER_ACCOUNT, str(account.id)),
+        (EMAIL_CHANGE_ATTEMPTS_PER_ADDRESS, client_address),
+    )
     await _check_current_password(account, password, client_address)
     new_address = normalize_email(new_email, field="newEmail")
     old_address = account.email
     if new_address == old_address:
         raise BadUserInput("This is already your login e-mail.", field="newEmail")
-    if await Account.filter(email=new_address).exclude(id=account.id).exists():
-        raise _address_taken()
-    leaving, joining = await _history_counts(old_address, new_address)
+    leaving, joining = await _counts_before_proof(policy, viewer, old_address, new_address)
     if not acknowledge_history_change:
         raise BadUserInput(
             f"Changing your login e-mail hides {leaving} enrollment(s) placed with "
-            f"{old_address} and shows {joining} placed with {new_address}. "
-            "Confirm with acknowledgeHistoryChange: true.",
+            f"{old_address} and shows those placed with {new_address} ({joining} that you "
+            "can already see; the others are counted once you follow the link we mail "
+            "there). Confirm with acknowledgeHistoryChange: true.",
             field="acknowledgeHistoryChange",
             reason="ACKNOWLEDGEMENT_REQUIRED",
             enrollmentsLeavingHistory=leaving,
             enrollmentsJoiningHistory=joining,
         )
-    await rate_limits.hit((EMAIL_CHANGE_REQUESTS_PER_ACCOUNT, str(account.id)))
+    await rate_limits.hit(
+        (EMAIL_CHANGE_REQUESTS_PER_ACCOUNT, str(account.id)),
+        (EMAIL_CHANGE_LINKS_PER_RECIPIENT, new_address),
+    )
     async with in_transaction():
         await revoke_tokens(account.id, (TokenPurpose.CONFIRM_EMAIL_CHANGE,))
         token = await issue_token(account, TokenPurpose.CONFIRM_EMAIL_CHANGE, email=new_address)
@@ -626,6 +700,7 @@ async def confirm_email_change(token: str, *, client_address: str = "") -> Email
             await account.save(update_fields=["email", "email_verified_at", "updated_at"])
             await revoke_tokens(account.id, ADDRESS_TOKENS)
             await grant_known_training_manager_accesses(account)
+            await first_registrant_admin_on_verification(account)
             await audit.record(
                 "account.email_changed",
                 actor=account,

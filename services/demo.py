@@ -4,7 +4,7 @@ by a natural key (e-mail, SIRET, course code, enrollment reference) before it is
 Personas (password `DEMO_PASSWORD` for all):
   claire.admin@acme.example        ADMIN of Acme Paris and Acme Lyon
   samuel.standard@acme.example     STANDARD of Acme Paris: invoice copies and certificates only
-  remi.registrant@acme.example     places orders for Acme Paris, no access of his own
+  remi.registrant@acme.example     placed orders for Acme Paris, no access: a stranger to Acme
   bruno.admin@boreal.example       ADMIN of Boréal Nantes
   ines.martin@example.com          an individual customer
   sophie.staff@espace.example      back office

@@ -23,7 +23,7 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from infra.locks import lock_establishment
+from infra.locks import lock_account, lock_establishment
 from infra.mail_outbox import queue_mail
 from models.accounts import Account
 from models.catalog import CourseSession
@@ -31,10 +31,10 @@ from models.companies import Establishment
 from models.enrollments import Enrollment, Invoice, PostponementRequest, Trainee
 from models.enums import AccountKind, Channel, EnrollmentStatus, RequestStatus
 from policies.engine import Policy, Viewer
-from services import audit, history, pricing
+from services import audit, booking_limits, history, mail_relay, pricing
 from services.accounts import ensure_account
 from services.actors import Actor
-from services.admins import make_admin
+from services.admins import make_first_registrant_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
 from services.enrollment_states import POSTPONABLE, TRANSITIONS
@@ -87,7 +87,8 @@ class Booking:
     `in_registrant_history`: whether the policy puts the enrollment in the own history of
     the person who enrolled (rule 5: not when they typed another e-mail, nor before they
     verified their login e-mail).
-    `became_admin`: the first enrollment of the establishment made its registrant admin.
+    `became_admin`: always False since rule 9 applies at validation, not at booking (kept
+    for the deprecated `becameAdmin` fields of the API).
     `account_created`: an offline order created the registrant's account (rule 2).
     """
 
@@ -265,20 +266,16 @@ async def _book(
     registrant_name: str,
     channel: Channel,
     placed_by: Account,
-    admin_candidate: Account | None,
     actor: Actor,
     now: datetime,
     reference: str,
-) -> tuple[Enrollment, bool]:
-    """Book the seats and write the enrollment. Call inside a transaction."""
+) -> Enrollment:
+    """Book the seats and write the enrollment. Call inside a transaction. Nobody becomes
+    admin here: rule 9 applies when staff validate (`validate_enrollment`)."""
     if establishment is not None:
         await lock_establishment(establishment.id)
     seats = len(trainees)
     await _take_seats(session.id, seats)
-    first_of_establishment = (
-        establishment is not None
-        and not await Enrollment.filter(establishment_id=establishment.id).exists()
-    )
     discount = await pricing.framework_discount(
         establishment.company_id if establishment is not None else None  # type: ignore[attr-defined]
     )
@@ -326,19 +323,7 @@ async def _book(
         },
         client_address=actor.client_address,
     )
-    became_admin = False
-    if first_of_establishment and admin_candidate is not None and establishment is not None:
-        became_admin = (
-            await make_admin(
-                admin_candidate,
-                establishment.id,
-                action="access.granted_first_enrollment",
-                by=actor.account,
-                client_address=actor.client_address,
-            )
-            is not None
-        )
-    return enrollment, became_admin
+    return enrollment
 
 
 async def _establishment_for_enroll(
@@ -368,8 +353,8 @@ async def enroll(
 
     Seats are taken in the same transaction as the enrollment is written. The price is the
     list price less the company's framework discount when it is in force (rule 10), never a
-    loyalty discount (rule 11). The first enrollment of an establishment makes the person
-    who placed it its admin (rule 9).
+    loyalty discount (rule 11). Who may book for an establishment is the policy's question;
+    nobody becomes admin by booking (rule 9 applies at validation).
     """
     now = _now(now)
     viewer = actor.viewer
@@ -395,7 +380,9 @@ async def enroll(
         )
     session = await _session(request.session_id, now)
     async with in_transaction():
-        enrollment, became_admin = await _book(
+        await lock_account(actor.account.id)
+        await booking_limits.check(viewer, actor.account, len(trainees))
+        enrollment = await _book(
             session=session,
             establishment=establishment,
             trainees=trainees,
@@ -403,7 +390,6 @@ async def enroll(
             registrant_name=registrant_name,
             channel=Channel.WEB,
             placed_by=actor.account,
-            admin_candidate=actor.account,
             actor=actor,
             now=now,
             reference=_new_reference(),
@@ -411,7 +397,7 @@ async def enroll(
     return Booking(
         enrollment=enrollment,
         in_registrant_history=policy.is_allowed(actor.viewer, "in_own_history", enrollment),
-        became_admin=became_admin,
+        became_admin=False,
     )
 
 
@@ -419,7 +405,8 @@ async def record_offline_enrollment(
     policy: Policy, actor: Actor, request: OfflineEnrollmentRequest, *, now: datetime | None = None
 ) -> Booking:
     """Staff record an order taken by phone or e-mail (rule 2). The registrant's account is
-    created when unknown and receives a one-time link to choose a password."""
+    created when unknown and receives a one-time link to choose a password; it is granted
+    nothing until that link proves the address (rule 9 applies at validation)."""
     now = _now(now)
     policy.authorize(
         actor.viewer,
@@ -442,16 +429,13 @@ async def record_offline_enrollment(
     reference = _new_reference()
     how = "par téléphone" if request.channel == Channel.PHONE else "par e-mail"
     async with in_transaction():
-        account, created = await ensure_account(
+        _account, created = await ensure_account(
             registrant_email,
             full_name=registrant_name,
             kind=AccountKind.COMPANY if establishment is not None else AccountKind.INDIVIDUAL,
             reason=f"inscription {reference} prise {how}",
         )
-        if created and establishment is not None:
-            account.company_id = establishment.company_id  # type: ignore[attr-defined]
-            await account.save(update_fields=["company_id", "updated_at"])
-        enrollment, became_admin = await _book(
+        enrollment = await _book(
             session=session,
             establishment=establishment,
             trainees=trainees,
@@ -459,7 +443,6 @@ async def record_offline_enrollment(
             registrant_name=registrant_name,
             channel=request.channel,
             placed_by=actor.account,
-            admin_candidate=account,
             actor=actor,
             now=now,
             reference=reference,
@@ -467,7 +450,7 @@ async def record_offline_enrollment(
     return Booking(
         enrollment=enrollment,
         in_registrant_history=True,
-        became_admin=became_admin,
+        became_admin=False,
         account_created=created,
     )
 
@@ -478,7 +461,12 @@ async def record_offline_enrollment(
 async def validate_enrollment(
     policy: Policy, actor: Actor, enrollment_id: int, *, now: datetime | None = None
 ) -> Enrollment:
-    """Staff validate a booking request; the registrant gets the confirmation mail (rule 13)."""
+    """Staff validate a booking request; the registrant gets the confirmation mail (rule 13).
+
+    Rule 9: when this is the first validated enrollment of its establishment, its registrant
+    becomes admin of it if their e-mail is verified (else when they verify it, see
+    `services.admins`). The establishment is locked so two first validations cannot race.
+    """
     now = _now(now)
     enrollment = await _visible(policy, actor.viewer, enrollment_id)
     _check_move(enrollment, S.VALIDATED)
@@ -489,10 +477,24 @@ async def validate_enrollment(
         what="Enrollment",
         message="Only staff validate enrollments.",
     )
+    establishment_id = enrollment.establishment_id  # type: ignore[attr-defined]
     async with in_transaction():
+        first_of_establishment = False
+        if establishment_id is not None:
+            await lock_establishment(establishment_id)
+            first_of_establishment = not await Enrollment.filter(
+                establishment_id=establishment_id, validated_at__isnull=False
+            ).exists()
         await _move(
             enrollment, S.VALIDATED, actor, "enrollment.validated", now=now, validated_at=now
         )
+        if first_of_establishment:
+            await make_first_registrant_admin(
+                establishment_id,
+                enrollment.registrant_email,
+                by=actor.account,
+                client_address=actor.client_address,
+            )
         await _mail_registrant(enrollment, "enrollment_validated")
     return enrollment
 
@@ -506,6 +508,11 @@ async def cancel_enrollment(
     now: datetime | None = None,
 ) -> Enrollment:
     """Cancel an enrollment and free its seats; a mail confirms it (rule 14).
+
+    The reason is mailed verbatim only to its author's own verified address (or when staff
+    wrote it); the registrant otherwise reads it in the customer space. Mails to another
+    person's address are limited per recipient (`services.mail_relay`): over the limit the
+    cancellation still happens, without a mail.
 
     Customers cancel what was made online and not invoiced yet; staff cancel any enrollment
     that is not final. Both are decided by the policy. Cancelling twice is CONFLICT.
@@ -535,7 +542,11 @@ async def cancel_enrollment(
             cancel_reason=why,
         )
         await _release_seats(enrollment.session_id, enrollment.seats)  # type: ignore[attr-defined]
-        await _mail_registrant(enrollment, "enrollment_cancelled", reason=why or "-")
+        recipient = enrollment.registrant_email
+        if await mail_relay.may_mail(policy, actor, recipient):
+            language = await _language_of(recipient)
+            shown = mail_relay.relayed_text(policy, actor, recipient, why, language)
+            await _mail_registrant(enrollment, "enrollment_cancelled", reason=shown)
     return enrollment
 
 
@@ -669,12 +680,13 @@ async def request_postponement(
             after={"requestId": request.id, "sessionId": target.id, "message": text},
             client_address=actor.client_address,
         )
-        await _mail_registrant(
-            enrollment,
-            "postponement_requested",
-            new_starts_on=target.starts_on.isoformat(),
-            new_city=target.city,
-        )
+        if await mail_relay.may_mail(policy, actor, enrollment.registrant_email):
+            await _mail_registrant(
+                enrollment,
+                "postponement_requested",
+                new_starts_on=target.starts_on.isoformat(),
+                new_city=target.city,
+            )
     return request
 
 

@@ -77,22 +77,23 @@ async def end_other_sessions(account_id: int, keep_token: str | None = None) -> 
 
 async def viewer_for_account(account: Account) -> Viewer:
     """The policy's view of an account: its identity, whether its e-mail is verified, its
-    staff flag and its accesses."""
+    staff flag and its accesses (each with the company of its establishment: membership of
+    a company is proven by an access, never by what was typed at sign-up)."""
     rows = await Access.filter(account_id=account.id).values(
-        "id", "establishment_id", "role", "document_kinds"
+        "id", "establishment_id", "role", "document_kinds", "establishment__company_id"
     )
     return Viewer(
         id=account.id,
         email=account.email,
         email_verified=account.email_verified_at is not None,
         is_staff=account.is_staff,
-        company_id=account.company_id,  # type: ignore[attr-defined]
         accesses=[
             Grant(
                 access_id=row["id"],
                 establishment_id=row["establishment_id"],
                 role=row["role"],
                 document_kinds=list(row["document_kinds"] or []),
+                company_id=row["establishment__company_id"],
             )
             for row in rows
         ],

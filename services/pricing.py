@@ -1,7 +1,8 @@
 """Prices: list price, framework-agreement discounts and loyalty passes (rules 10, 11).
 
 * A company's framework-agreement discount applies (in the catalog and when enrolling) only
-  once one of the company's enrollments has been validated by staff (rule 10).
+  once one of the company's enrollments has been validated by staff (rule 10), and the
+  catalog shows it only to the company's members (the policy's `see_negotiated_prices`).
 * Changes to an agreement are queued (`pending_discount_percent`) and reach the prices once a
   week, at the weekend, when `apply_price_updates` runs (rule 10).
 * Loyalty pass discounts are never applied when enrolling: only on invoices (rule 11).
@@ -18,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from tortoise.transactions import in_transaction
 
 from models.accounts import Account
-from models.companies import FrameworkAgreement, LoyaltyPass
+from models.companies import Company, FrameworkAgreement, LoyaltyPass
 from models.enrollments import Enrollment
 from models.enums import DiscountSource
 from policies.engine import Policy, Viewer
@@ -90,6 +91,21 @@ async def framework_discount(company_id: int | None) -> Discount:
         source=DiscountSource.FRAMEWORK_AGREEMENT,
         prices_updated_at=agreement.prices_updated_at,
     )
+
+
+def priced_company(policy: Policy, viewer: Viewer | None) -> int | None:
+    """The company whose negotiated prices the catalog shows this viewer (rule 10), or None
+    for list prices. Who sees a company's prices is the policy's question
+    (`see_negotiated_prices`: its members, proven by an access); among the companies of the
+    viewer's accesses the first one it allows is used."""
+    if viewer is None:
+        return None
+    candidates = sorted({g.company_id for g in viewer.accesses if g.company_id is not None})
+    for company_id in candidates:
+        company = Company.construct(_saved_in_db=True, id=company_id)
+        if policy.is_allowed(viewer, "see_negotiated_prices", company):
+            return company_id
+    return None
 
 
 async def loyalty_discount_percent(company_id: int | None, on: date) -> Decimal:

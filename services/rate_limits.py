@@ -72,6 +72,10 @@ class RateLimiter:
             if key and not await self.strategy.hit(limit.item, limit.name, key):
                 raise RateLimited(await self.retry_after(limit, key), limit=limit.name)
 
+    async def try_hit(self, limit: Limit, key: str) -> bool:
+        """Count one use if the allowance has room; False (and nothing counted) when not."""
+        return not key or await self.strategy.hit(limit.item, limit.name, key)
+
     async def record_failure(self, *counters: tuple[Limit, str]) -> None:
         """Count a failed attempt (never raises: the caller reports the failure itself)."""
         for limit, key in counters:
@@ -111,6 +115,10 @@ async def check(*counters: tuple[Limit, str]) -> None:
 
 async def hit(*counters: tuple[Limit, str]) -> None:
     await get_limiter().hit(*counters)
+
+
+async def try_hit(limit: Limit, key: str) -> bool:
+    return await get_limiter().try_hit(limit, key)
 
 
 async def record_failure(*counters: tuple[Limit, str]) -> None:

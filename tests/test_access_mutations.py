@@ -80,9 +80,7 @@ async def acme() -> Acme:
     )
 
 
-async def test_granting_an_unknown_email_creates_the_account_and_mails_a_set_password_link(
-    client, acme
-):
+async def test_granting_an_unknown_email_mails_an_invitation_and_creates_no_account(client, acme):
     result = await gql(
         client,
         GRANT,
@@ -94,33 +92,23 @@ async def test_granting_an_unknown_email_creates_the_account_and_mails_a_set_pas
         },
         token=acme.tokens["claire"],
     )
-    granted = result.ok()["grantAccess"]
-    assert granted["account"] == {"email": "nadia@acme.example"}
-    assert granted["documentKinds"] == ["INVOICE_COPY", "TRAINING_AGREEMENT"]
-    assert granted["establishment"] == {"name": "Acme Paris"}
+    assert result.ok()["grantAccess"] is None  # nothing to show: an invitation was mailed
 
-    nadia = await Account.get(email="nadia@acme.example")
-    assert nadia.password_hash is None  # no password is ever chosen for her, nor mailed
+    assert not await Account.exists(email="nadia@acme.example")
     mails = await OutboxMail.filter(to="nadia@acme.example")
-    assert [m.template for m in mails] == ["set_password"]
-    assert "https://espace.test/reset-password?token=" in mails[0].text_body
+    assert [m.template for m in mails] == ["invitation"]
+    assert "https://espace.test/accept-invitation?token=" in mails[0].text_body
     assert "Acme Paris" in mails[0].text_body
-
-    # She sees the establishment at once, but not who else has an access.
-    token = await factories.token_for(nadia)
-    sites = await gql(client, SITES, token=token)
-    assert sites.data == {"establishments": [{"name": "Acme Paris", "accesses": None}]}
-    assert sites.code_at("establishments", 0, "accesses") == "FORBIDDEN"
 
     log = (await gql(client, AUDIT, {"site": acme.paris.id}, token=acme.tokens["claire"])).ok()
     assert log["auditLog"][0] == {
-        "action": "access.granted",
+        "action": "invitation.sent",
         "actorEmail": "claire@acme.example",
-        "targetType": "Access",
-        "targetId": granted["id"],
+        "targetType": "Invitation",
+        "targetId": log["auditLog"][0]["targetId"],
         "before": None,
         "after": {
-            "account": "nadia@acme.example",
+            "email": "nadia@acme.example",
             "role": "STANDARD",
             "documentKinds": ["INVOICE_COPY", "TRAINING_AGREEMENT"],
         },
@@ -305,9 +293,11 @@ async def test_an_approved_request_makes_the_requester_admin_and_tells_them(clie
         {"siret": acme.paris.siret, "message": "I place every order of the site."},
         token=remi,
     )
-    request = filed.ok()["requestAdminAccess"]
-    assert (request["status"], request["establishment"]) == ("PENDING", {"name": "Acme Paris"})
-    again = await gql(client, REQUEST, {"site": acme.paris.id, "message": "?"}, token=remi)
+    # Rémi cannot see Acme Paris (no access): the answer does not show it to him.
+    assert filed.code_at("requestAdminAccess", "establishment") == "FORBIDDEN"
+    request = filed.data["requestAdminAccess"]
+    assert (request["status"], request["establishment"]) == ("PENDING", None)
+    again = await gql(client, REQUEST, {"siret": acme.paris.siret, "message": "?"}, token=remi)
     assert again.codes == ["CONFLICT"]
 
     staff = acme.tokens["sophie"]

@@ -110,7 +110,8 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
     mail_dir = tmp_dir / "mail"
 
     with live_server(tmp_dir, MAIL_DIR=str(mail_dir)) as server:
-        # 1. Claire creates her company account (rule 1) and asks to administer Acme Paris.
+        # 1. Claire creates her company account (rule 1): Acme Paris is new to us, so she
+        #    registers it; she proves her address with the link mailed to it.
         async with client_for(server) as anonymous:
             courses = await run(anonymous, "{ courses { code sessions { id } } }")
             (course,) = courses["courses"]
@@ -119,36 +120,18 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             signed_up = await run(
                 anonymous, SIGN_UP, email="claire@acme.example", name="Claire", siret=ACME_SIRET
             )
+            link = await _link_mailed_to("claire@acme.example", mail_dir)
+            verified = await run(
+                anonymous,
+                "mutation V($t: String!) { verifyEmail(token: $t) { emailVerified } }",
+                t=parse_qs(urlsplit(link).query)["token"][0],
+            )
+            assert verified["verifyEmail"]["emailVerified"] is True
         claire_token = signed_up["signUp"]["token"]
-        async with client_for(server, claire_token) as claire:
-            requested = await run(
-                claire,
-                """mutation Ask($siret: String!) {
-                     requestAdminAccess(siret: $siret, message: "I run training at Acme") {
-                       status }
-                   }""",
-                siret=ACME_SIRET,
-            )
-            assert requested["requestAdminAccess"]["status"] == "PENDING"
-
-        # 2. Sophie (staff) approves it: Claire is admin of Acme Paris (rule 9).
         sophie_token = await signed_in(server, sophie.email, factories.PASSWORD)
-        async with client_for(server, sophie_token) as staff:
-            pending = await run(
-                staff, "{ adminAccessRequests(status: PENDING) { id account { email } } }"
-            )
-            (request,) = pending["adminAccessRequests"]
-            assert request["account"]["email"] == "claire@acme.example"
-            decided = await run(
-                staff,
-                """mutation Decide($id: ID!) {
-                     decideAdminAccessRequest(requestId: $id, approve: true) { status }
-                   }""",
-                id=request["id"],
-            )
-            assert decided["decideAdminAccessRequest"]["status"] == "APPROVED"
 
-        # 3. Claire books a trainee for Acme Paris; Sophie validates the request (rule 13).
+        # 2. Claire books a trainee for the establishment she registered; Sophie validates
+        #    the request (rule 13), which makes Claire its admin (rule 9).
         async with client_for(server, claire_token) as claire:
             (site,) = (await run(claire, "{ establishments { id name } }"))["establishments"]
             assert site["name"] == "Acme Paris"
@@ -172,7 +155,7 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             )
             assert validated["validateEnrollment"]["status"] == "VALIDATED"
 
-        # 4. Staff issue the training agreement and upload the invoice copy (multipart).
+        # 3. Staff issue the training agreement and upload the invoice copy (multipart).
         invoice_pdf = simple_pdf(["Invoice copy for Acme Paris"])
         invoice_path = tmp_dir / "invoice.pdf"
         invoice_path.write_bytes(invoice_pdf)
@@ -195,7 +178,8 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             assert attached["attachDocument"]["size"] == len(invoice_pdf)
         agreement_id = agreement["generateDocument"]["id"]
 
-        # 5. Claire sees both documents and grants Samuel invoice copies only (rules 6, 7).
+        # 4. Claire, now admin, sees both documents and grants Samuel invoice copies only
+        #    (rules 6, 7).
         async with client_for(server, claire_token) as claire:
             (row,) = (await run(claire, HISTORY))["enrollments"]["nodes"]
             assert row["status"] == "VALIDATED"
@@ -204,18 +188,22 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
             granted = await run(
                 claire,
                 """mutation Grant($site: ID!) {
-                     grantAccess(establishmentId: $site, email: "samuel@acme.example",
-                                 role: STANDARD, documentKinds: [INVOICE_COPY]) {
-                       role documentKinds }
+                     grantAccessOrInvite(establishmentId: $site, email: "samuel@acme.example",
+                                         role: STANDARD, documentKinds: [INVOICE_COPY]) {
+                       access { id } invitation { role documentKinds } }
                    }""",
                 site=site["id"],
             )
-            assert granted["grantAccess"] == {"role": "STANDARD", "documentKinds": ["INVOICE_COPY"]}
+            assert granted["grantAccessOrInvite"] == {
+                "access": None,
+                "invitation": {"role": "STANDARD", "documentKinds": ["INVOICE_COPY"]},
+            }
 
-        # 6. The grant created Samuel's account; he chooses his password from the e-mail.
-        samuel_token = await _samuel_sets_his_password(server, mail_dir)
+        # 5. Samuel has no account: he follows the invitation mailed to him and chooses his
+        #    password; the access takes effect.
+        samuel_token = await _samuel_accepts_his_invitation(server, mail_dir)
 
-        # 7. Samuel reads the history: the invoice copy, not the agreement (rule 7).
+        # 6. Samuel reads the history: the invoice copy, not the agreement (rule 7).
         async with client_for(server, samuel_token) as samuel:
             (row,) = (await run(samuel, HISTORY))["enrollments"]["nodes"]
             assert row["visibleDocumentKinds"] == ["INVOICE_COPY"]
@@ -240,22 +228,22 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
         assert secret not in server.log()
 
 
-async def _samuel_sets_his_password(server: LiveServer, mail_dir: Path) -> str:
-    """The grant had the server's mail sender deliver Samuel a one-time link to choose a
-    password (written as a .eml file: no SMTP_HOST here)."""
+async def _samuel_accepts_his_invitation(server: LiveServer, mail_dir: Path) -> str:
+    """The grant had the server's mail sender deliver Samuel an invitation link (written as
+    a .eml file: no SMTP_HOST here); following it with a password opens his account."""
     link = await _link_mailed_to("samuel@acme.example", mail_dir)
-    assert link.startswith(f"{server.url}/reset-password?token=")
+    assert link.startswith(f"{server.url}/accept-invitation?token=")
     token = parse_qs(urlsplit(link).query)["token"][0]
     async with client_for(server) as anonymous:
         result = await run(
             anonymous,
-            """mutation Choose($token: String!, $password: String!) {
-                 resetPassword(token: $token, newPassword: $password) { token }
+            """mutation Accept($token: String!, $password: String!) {
+                 acceptInvitation(token: $token, password: $password) { token }
                }""",
             token=token,
             password=PASSWORD,
         )
-    return result["resetPassword"]["token"]
+    return result["acceptInvitation"]["token"]
 
 
 async def _link_mailed_to(address: str, mail_dir: Path) -> str:

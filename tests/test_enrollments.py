@@ -1,8 +1,10 @@
 """The enrollment life cycle through GraphQL, told with personas (rules 2, 5, 9, 13, 14).
 
 Acme has two establishments, Paris and Lyon. Claire is admin of Acme Paris, Samuel has a
-standard access to it (invoice copies not included), Rémi is an Acme employee with an account
-but no access. Bruno works for Boréal, another company. Inès is an individual. Sophie is staff.
+standard access to it (invoice copies not included), Rémi is an Acme employee whose only
+access is a standard one to Acme Marseille without any document kind: that access proves he
+is a member of Acme, so he books for Paris and Lyon without seeing their history. Bruno
+works for Boréal, another company. Inès is an individual. Sophie is staff.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ async def _acme() -> Acme:
     remi = await factories.account("remi@acme.example", company=acme, full_name="Rémi R")
     await factories.access(claire, paris, AccessRole.ADMIN)
     await factories.access(samuel, paris, AccessRole.STANDARD, [DocumentKind.TRAINING_AGREEMENT])
+    await factories.access(remi, await factories.establishment(acme, "Acme Marseille"))
     boreal = await factories.company("Boréal")
     bruno = await factories.account("bruno@boreal.example", company=boreal)
     await factories.access(bruno, await factories.establishment(boreal), AccessRole.ADMIN)
@@ -172,18 +175,25 @@ async def test_remi_books_two_trainees_for_acme_paris(client):
     assert entry.after["status"] == "PENDING_VALIDATION"
 
 
-async def test_first_enrollment_of_lyon_makes_remi_its_admin(client):
+async def test_first_validated_enrollment_of_lyon_makes_remi_its_admin(client):
     world = await _acme()
     first = await _enroll(client, world, world.remi, world.lyon)
-    assert first["becameAdmin"] is True
+    assert first["becameAdmin"] is False  # booking makes nobody admin...
+    assert not await Access.exists(account__email="remi@acme.example", establishment=world.lyon)
+    claire_in_lyon = await _enroll(client, world, world.claire, world.lyon)
+    # ...staff validating the establishment's first enrollment does (rule 9).
+    validated = await gql(client, VALIDATE, {"id": first["enrollment"]["id"]}, world.sophie)
+    validated.ok()
     access = await Access.get(account__email="remi@acme.example", establishment=world.lyon)
     assert access.role == "ADMIN"
-    # Now an admin, Rémi sees Lyon's whole history, including Claire's later order there...
-    claire_in_lyon = await _enroll(client, world, world.claire, world.lyon)
-    assert claire_in_lyon["becameAdmin"] is False
+    entry = await AuditEntry.get(action="access.granted_first_enrollment")
+    assert (entry.actor_email, entry.establishment_id) == ("sophie@espace.example", world.lyon.id)
+    # Now an admin, Rémi sees Lyon's whole history, including Claire's order there...
     listed = await gql(client, "{ enrollments { totalCount } }", token=world.remi)
     assert listed.ok()["enrollments"]["totalCount"] == 2
-    # ...while Claire did not become admin of Lyon by its second enrollment.
+    # ...while Claire does not become admin of Lyon when her (second) order is validated.
+    second = await gql(client, VALIDATE, {"id": claire_in_lyon["enrollment"]["id"]}, world.sophie)
+    second.ok()
     assert not await Access.exists(account__email="claire@acme.example", establishment=world.lyon)
 
 
@@ -378,12 +388,12 @@ async def test_staff_record_a_phone_order_for_an_unknown_registrant(client):
 
     recorded = (await gql(client, OFFLINE, order, world.sophie)).ok()["recordOfflineEnrollment"]
     assert recorded["accountCreated"] is True
-    assert recorded["registrantBecameAdmin"] is True  # Lyon's first enrollment (rule 9)
+    assert recorded["registrantBecameAdmin"] is False  # rule 9 applies at validation
     assert recorded["enrollment"]["channel"] == "PHONE"
     assert recorded["enrollment"]["status"] == "PENDING_VALIDATION"
     nadia = await Account.get(email="nadia@acme.example")
     assert nadia.password_hash is None
-    assert nadia.company_id == world.lyon.company_id  # type: ignore[attr-defined]
+    assert nadia.company_id is None  # typing her address proves nothing: no membership
     [link] = await _mails("set_password")
     assert link.to == "nadia@acme.example"
     assert "reset-password?token=" in link.text_body
@@ -392,6 +402,17 @@ async def test_staff_record_a_phone_order_for_an_unknown_registrant(client):
     again = (await gql(client, OFFLINE, order, world.sophie)).ok()["recordOfflineEnrollment"]
     assert again["accountCreated"] is False
     assert len(await _mails("set_password")) == 1
+
+    # Staff validate Lyon's first order: Nadia has not proven her address, so she is not
+    # admin yet; she becomes admin when she follows her set-password link (rule 9).
+    validate = {"id": recorded["enrollment"]["id"]}
+    (await gql(client, VALIDATE, validate, world.sophie)).ok()
+    assert not await Access.exists(account=nadia)
+    reset = "mutation($t: String!) { resetPassword(token: $t, newPassword: $p) { token } }"
+    reset = reset.replace("$t: String!)", "$t: String!, $p: String!)")
+    token = link.text_body.split("token=")[1].split()[0]
+    (await gql(client, reset, {"t": token, "p": "nadia's own long passphrase"})).ok()
+    assert (await Access.get(account=nadia, establishment=world.lyon)).role == "ADMIN"
 
 
 async def test_staff_see_the_overdue_validations(client):

@@ -78,3 +78,23 @@ async def test_concurrent_cancellations_succeed_once_with_one_mail(client):
         assert refused.errors[0]["extensions"]["currentStatus"] == "CANCELLED"
     assert await OutboxMail.filter(template="enrollment_cancelled").count() == 1
     assert (await CourseSession.get(id=session.id)).seats_booked == 0
+
+
+async def test_concurrent_bookings_of_one_account_stay_within_its_limit(client):
+    """One unverified account fires eight booking requests at once: its limit of pending
+    requests (3 while unverified) holds, because its bookings are serialized."""
+    session = await factories.course_session(capacity=50)
+    hoarder = await factories.account("hoarder@example.com", verified=False)
+    token = await factories.token_for(hoarder)
+    request = {
+        "input": {
+            "sessionId": str(session.id),
+            "trainees": [{"firstName": "Léa", "lastName": "Martin"}],
+        }
+    }
+    results = await asyncio.gather(*(gql(client, ENROLL, request, token) for _ in range(8)))
+    codes = sorted(tuple(r.codes) for r in results)
+    assert codes == [()] * 3 + [("CONFLICT",)] * 5
+    reasons = {r.errors[0]["extensions"]["reason"] for r in results if r.errors}
+    assert reasons == {"BOOKING_LIMIT"}
+    assert await Enrollment.filter(session=session).count() == 3

@@ -16,16 +16,18 @@ ME = """
 
 
 async def test_a_new_company_account_finds_its_establishments(client):
+    """The one it registered at sign-up (rule 9: it books for it before anyone has an
+    access); not the other sites of the company, to which it is a stranger until it has an
+    access (the policy decides both)."""
     acme = await factories.company("Acme")
-    await factories.establishment(acme, "Acme Paris")
+    newcomer = await factories.account("new@acme.example", company=acme)
+    paris = await factories.establishment(acme, "Acme Paris")
+    paris.registered_by_id = newcomer.id
+    await paris.save()
     await factories.establishment(acme, "Acme Lyon")
     await factories.establishment(name="Elsewhere")
-    newcomer = await factories.account("new@acme.example", company=acme)
     data = (await gql(client, ME, token=await factories.token_for(newcomer))).ok()["me"]
-    assert data["company"] == {
-        "name": "Acme",
-        "establishments": [{"name": "Acme Lyon"}, {"name": "Acme Paris"}],
-    }
+    assert data["company"] == {"name": "Acme", "establishments": [{"name": "Acme Paris"}]}
     assert data["accesses"] == []
 
 

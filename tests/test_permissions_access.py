@@ -144,10 +144,11 @@ OPERATIONS = {
         ),
         Operation(
             "grant_paris",
-            'mutation($id: ID!) { grantAccess(establishmentId: $id, email: "new@acme.example", '
-            f"role: STANDARD, documentKinds: [EVALUATION]) {{ {ACCESS_FIELDS} }} }}",
+            "mutation($id: ID!) { grantAccessOrInvite(establishmentId: $id, "
+            'email: "new@acme.example", role: STANDARD, documentKinds: [EVALUATION]) '
+            f"{{ access {{ {ACCESS_FIELDS} }} invitation {{ email role documentKinds }} }} }}",
             lambda w: {"id": str(w.paris.id)},
-            "grantAccess",
+            "grantAccessOrInvite",
         ),
         Operation(
             "grant_lyon",
@@ -277,12 +278,14 @@ def pending_requests(w: World, persona: str, r: GraphQLResult) -> None:
 
 
 def granted(w: World, persona: str, r: GraphQLResult) -> None:
-    access = r.ok()["grantAccess"]
-    assert (access["role"], access["documentKinds"], access["account"]["email"]) == (
-        "STANDARD",
-        ["EVALUATION"],
-        "new@acme.example",
-    )
+    """An address without a verified account gets an invitation, not the access."""
+    outcome = r.ok()["grantAccessOrInvite"]
+    assert outcome["access"] is None
+    assert outcome["invitation"] == {
+        "email": "new@acme.example",
+        "role": "STANDARD",
+        "documentKinds": ["EVALUATION"],
+    }
 
 
 def samuel_updated(w: World, persona: str, r: GraphQLResult) -> None:
@@ -308,6 +311,14 @@ def request_filed(w: World, persona: str, r: GraphQLResult) -> None:
     assert site == {"name": "Acme Paris", "accesses": None}
     assert r.codes == ["FORBIDDEN"]
     assert r.code_at("requestAdminAccess", "establishment", "accesses") == "FORBIDDEN"
+
+
+def request_filed_unseen(w: World, persona: str, r: GraphQLResult) -> None:
+    """Named by SIRET, an establishment the requester may not read is not shown."""
+    assert r.data is not None and r.data["requestAdminAccess"]["status"] == "PENDING"
+    assert r.data["requestAdminAccess"]["establishment"] is None
+    assert r.codes == ["FORBIDDEN"]
+    assert r.code_at("requestAdminAccess", "establishment") == "FORBIDDEN"
 
 
 def request_filed_by_staff(w: World, persona: str, r: GraphQLResult) -> None:
@@ -389,6 +400,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         claire="CONFLICT",
         bruno="CONFLICT",
         remi="CONFLICT",  # his request is already waiting for staff
+        ursula=request_filed_unseen,
         sophie=request_filed_by_staff,
     ),
     "decide_request": everyone("FORBIDDEN", sophie=request_approved),

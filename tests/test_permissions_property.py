@@ -10,7 +10,9 @@ The model (for one viewer):
 - every document kind is visible to staff, to the (verified) registrant and to an ADMIN of its
   establishment; a STANDARD access adds only the kinds it lists (rule 7); rights add up;
 - an establishment is visible to staff and to whoever has an access to it; its accesses only
-  to its admins and staff (rule 6).
+  to its admins and staff (rule 6);
+- an access works only for an account whose address is verified (anyone can sign
+  up with an address they do not control).
 """
 
 from __future__ import annotations
@@ -97,12 +99,19 @@ def is_registrant(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> bool:
     return e.registrant == viewer and viewer not in world.unverified
 
 
+def access_of(world: WorldSpec, viewer: str, site: int | None) -> tuple[str, frozenset[Any]]:
+    """The viewer's working access to a site: none while their address is not verified."""
+    if site is None or viewer in world.unverified:
+        return ("", frozenset())
+    return world.accesses.get((viewer, site), ("", frozenset()))
+
+
 def model_sees_enrollment(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> bool:
     if viewer == world.staff:
         return True
     if is_registrant(world, viewer, e):
         return True
-    return e.establishment is not None and (viewer, e.establishment) in world.accesses
+    return access_of(world, viewer, e.establishment)[0] != ""
 
 
 def model_kinds(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> set[DocumentKind]:
@@ -110,18 +119,18 @@ def model_kinds(world: WorldSpec, viewer: str, e: EnrollmentSpec) -> set[Documen
         return set(KINDS)
     if e.establishment is None:
         return set()
-    role, kinds = world.accesses.get((viewer, e.establishment), ("", frozenset()))
+    role, kinds = access_of(world, viewer, e.establishment)
     if role == "ADMIN":
         return set(KINDS)
     return set(kinds)
 
 
 def model_sees_establishment(world: WorldSpec, viewer: str, site: int) -> bool:
-    return viewer == world.staff or (viewer, site) in world.accesses
+    return viewer == world.staff or access_of(world, viewer, site)[0] != ""
 
 
 def model_sees_accesses(world: WorldSpec, viewer: str, site: int) -> bool:
-    return viewer == world.staff or world.accesses.get((viewer, site), ("",))[0] == "ADMIN"
+    return viewer == world.staff or access_of(world, viewer, site)[0] == "ADMIN"
 
 
 # -- building it for real ---------------------------------------------------------------------

@@ -17,7 +17,9 @@ from policies.reload import reload_policy, watch_policies
 from settings import get_settings
 
 # Samuel, standard user of establishment 7: rule 7 keeps the audit log from him.
-SAMUEL = Viewer(id=2, email="samuel@acme.example", accesses=[Grant(1, 7, "STANDARD", [])])
+SAMUEL = Viewer(
+    id=2, email="samuel@acme.example", email_verified=True, accesses=[Grant(1, 7, "STANDARD", [])]
+)
 SITE = Establishment.construct(_saved_in_db=True, id=7, company_id=1)
 STANDARD_READS_AUDIT_LOG = (
     "\n# Test: standard users read the audit log too.\n"

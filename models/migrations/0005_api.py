@@ -40,7 +40,7 @@ async def fill_search_text(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0003_document_created_index")]
+    dependencies = [("models", "0004_trust")]
 
     initial = False
 

@@ -44,6 +44,7 @@ from services.text import unstorable_character
 from settings import Settings, get_settings
 from web import graphql_media
 from web.downloads import download_document
+from web.exports import export_enrollments
 from web.link_pages import link_page_routes
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
@@ -245,6 +246,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/documents/{id}", download_document, methods=["GET"]),
+        Route("/exports/enrollments.{format}", export_enrollments, methods=["GET"]),
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))

@@ -46,6 +46,7 @@ from models.enums import (
 )
 from services.business_hours import PARIS, add_business_hours
 from services.enrollments import take_seats
+from services.search import refresh_search_text
 
 DEMO_PASSWORD = "espace-demo-2026"
 ENROLLMENT_COUNT = 200
@@ -349,6 +350,8 @@ async def seed_demo(now: datetime | None = None, *, enrollments: int = ENROLLMEN
                     generated=True,
                 )
 
+    unindexed = await Enrollment.filter(search_text="").values_list("id", flat=True)
+    await refresh_search_text(list(unindexed))  # type: ignore[arg-type]
     created = await Enrollment.all().count() - before
     added = await CourseSession.all().count() - sessions_before
     return (

@@ -49,6 +49,8 @@ class Enrollment(Model):
     cancelled_at = fields.DatetimeField(null=True)
     cancel_reason = fields.TextField(default="")
     updated_at = fields.DatetimeField(auto_now=True)
+    # Reference, registrant, course and trainees, folded for searching (services.search).
+    search_text = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "enrollment"
@@ -56,6 +58,7 @@ class Enrollment(Model):
             ("registrant_email", "booked_at"),
             ("establishment_id", "booked_at"),
             ("status", "expected_validation_by"),
+            ("updated_at", "id"),
         )
 
 

@@ -24,7 +24,7 @@ from schema.ids import parse_id
 from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
-from services import invitations
+from services import access_flags, invitations
 
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
@@ -72,6 +72,19 @@ class EstablishmentType:
         )
         return [InvitationType.from_model(row) for row in await loader.load(self.model.id)]
 
+    @strawberry.field(
+        description="True when this viewer may grant, change and revoke the accesses of this "
+        "establishment (decided by the policy, for the whole list at once)."
+    )
+    async def viewer_can_manage_accesses(self, info: Info) -> bool:
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "access.manage_flags",
+            lambda ids: access_flags.manage_flags(policy, viewer, list(ids)),
+        )
+        return await loader.load(self.model.id)
+
     @classmethod
     def from_model(cls, row: Establishment) -> EstablishmentType:
         return cls(
@@ -100,6 +113,36 @@ class AccessType:
     account: AccountType = strawberry.field(description="The person holding the access.")
     establishment: EstablishmentType = strawberry.field(description="The establishment.")
     created_at: datetime.datetime = strawberry.field(description="When the access was granted.")
+    updated_at: datetime.datetime = strawberry.field(
+        description="When the access last changed (level or document kinds)."
+    )
+
+    model: strawberry.Private[Access]
+
+    async def _flags(self, info: Info) -> access_flags.AccessFlags:
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "access.access_flags",
+            lambda ids: access_flags.access_flags(policy, viewer, list(ids)),
+        )
+        return await loader.load(self.model.id)
+
+    @strawberry.field(
+        description="True when `revokeAccess` by this viewer would be accepted now: the policy "
+        "allows it (never on one's own access, rule 8) and it is not the establishment's "
+        "last admin."
+    )
+    async def viewer_can_revoke(self, info: Info) -> bool:
+        return (await self._flags(info)).can_revoke
+
+    @strawberry.field(
+        description="True when lowering this ADMIN access to STANDARD (`updateAccess`) would be "
+        "accepted now: false on one's own admin access (rule 8), on a STANDARD access and on "
+        "the establishment's last admin."
+    )
+    async def viewer_can_demote(self, info: Info) -> bool:
+        return (await self._flags(info)).can_demote
 
     @classmethod
     def from_model(cls, row: Access) -> AccessType:
@@ -110,6 +153,8 @@ class AccessType:
             account=AccountType.from_model(row.account),
             establishment=EstablishmentType.from_model(row.establishment),
             created_at=row.created_at,
+            updated_at=row.updated_at,
+            model=row,
         )
 
 

@@ -4,15 +4,19 @@ and the login e-mail (rules 1-5)."""
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import enums
 from models.accounts import Account
+from models.companies import Company
 from schema.context import Info
 from schema.scalars import AccountKind, Language
-from services import accounts
+from services import accounts, own_company
+
+if TYPE_CHECKING:
+    from schema.access import AccessType, EstablishmentType
 
 
 @strawberry.type(name="Account", description="A person who can sign in to the customer space.")
@@ -45,6 +49,28 @@ class AccountType:
     def phone(self, info: Info) -> str | None:
         return accounts.visible_phone(info.context.policy, info.context.viewer, self.model)
 
+    @strawberry.field(
+        description="The company of a company account, with the establishments this viewer "
+        "may see or enrol for; null for an individual."
+    )
+    async def company(self, info: Info) -> CompanyType | None:
+        row = await own_company.company_of(self.model.company_id)
+        return CompanyType(id=strawberry.ID(str(row.id)), name=row.name, model=row) if row else None
+
+    @strawberry.field(
+        description="The accesses of this person to establishments that this viewer may see "
+        "(all of their own), by establishment name."
+    )
+    async def accesses(
+        self, info: Info
+    ) -> list[Annotated[AccessType, strawberry.lazy("schema.access")]]:
+        from schema.access import AccessType
+
+        rows = await own_company.accesses_of_account(
+            info.context.policy, info.context.viewer, self.model.id
+        )
+        return [AccessType.from_model(row) for row in rows]
+
     @classmethod
     def from_model(cls, account: Account) -> AccountType:
         return cls(
@@ -59,6 +85,27 @@ class AccountType:
             created_at=account.created_at,
             model=account,
         )
+
+
+@strawberry.type(name="Company", description="A customer company and its sites.")
+class CompanyType:
+    id: strawberry.ID = strawberry.field(description="Identifier of the company.")
+    name: str = strawberry.field(description="Name of the company.")
+    model: strawberry.Private[Company]
+
+    @strawberry.field(
+        description="Its establishments this viewer may see or enrol for (a new company "
+        "account finds here the sites it can order for), by name."
+    )
+    async def establishments(
+        self, info: Info
+    ) -> list[Annotated[EstablishmentType, strawberry.lazy("schema.access")]]:
+        from schema.access import EstablishmentType
+
+        rows = await own_company.establishments_of_company(
+            info.context.policy, info.context.viewer, self.model.id
+        )
+        return [EstablishmentType.from_model(row) for row in rows]
 
 
 @strawberry.type

@@ -29,6 +29,10 @@ class DocumentType:
     size: int = strawberry.field(description="Size in bytes.")
     checksum: str = strawberry.field(description="SHA-256 of the file, in hexadecimal.")
     created_at: datetime.datetime = strawberry.field(description="When it was issued.")
+    updated_at: datetime.datetime = strawberry.field(
+        description="When it last changed: a document is never changed once issued (a new "
+        "version is a new document), so this is `createdAt`."
+    )
     enrollment_id: strawberry.ID = strawberry.field(description="Enrollment it belongs to.")
     generated: bool = strawberry.field(
         description="True when Espace produced it from the enrollment's records, false when "
@@ -58,6 +62,7 @@ class DocumentType:
             size=document.size,
             checksum=document.checksum,
             created_at=document.created_at,
+            updated_at=document.created_at,
             enrollment_id=strawberry.ID(str(document.enrollment_id)),
             generated=document.generated,
             model=document,

@@ -7,15 +7,16 @@ policy by `services.history`; the types below only present what it loaded.
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models.enrollments import Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
 from performance import turns
-from schema.catalog import CourseSessionType
+from schema.catalog import CourseSessionType, CourseType
 from schema.context import Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
@@ -29,9 +30,12 @@ from schema.loaders import (
     trainees_loader,
 )
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
+from services import catalog, enrollment_stats, history, own_company
 from services import enrollments as service
-from services import history
 from services.errors import NotFound
+
+if TYPE_CHECKING:
+    from schema.access import EstablishmentType
 
 
 @strawberry.type(name="Trainee", description="A person attending the session.")
@@ -172,6 +176,19 @@ class EnrollmentType:
     visible_document_kinds: list[DocumentKind] = strawberry.field(
         description="Document kinds this viewer may see on this enrollment."
     )
+    updated_at: datetime.datetime = strawberry.field(
+        description="When the order last changed (status, session, invoicing). Poll with "
+        "`filter: {updatedSince: ...}`."
+    )
+    viewer_can_cancel: bool = strawberry.field(
+        description="True when `cancelEnrollment` by this viewer would be accepted now (the "
+        "policy allows it and the status still allows it). Decided by the policy."
+    )
+    viewer_can_request_postponement: bool = strawberry.field(
+        description="True when `requestPostponement` by this viewer would be accepted now "
+        "(given a session of the same course): the policy allows it, the status allows it "
+        "and no request is waiting for an answer."
+    )
     model: strawberry.Private[history.EnrollmentRow]
 
     @strawberry.field(description="Documents of the enrollment this viewer may see, newest first.")
@@ -186,6 +203,32 @@ class EnrollmentType:
     async def _load_documents(self, info: Info) -> list[DocumentType]:
         rows = await documents_loader(info.context).load(self.model.id)
         return [DocumentType.from_model(d) for d in rows]
+
+    @strawberry.field(description="The course booked, from the public catalog.")
+    async def course(self, info: Info) -> CourseType:
+        loader = batched(info.context, "enrollment.courses", catalog.courses_by_id)
+        return CourseType.from_model(await loader.load(self.session.course_id))
+
+    @strawberry.field(
+        description="The establishment ordering. Null for an individual's order, and when "
+        "this viewer may not read the establishment (a registrant without an access to it: "
+        "`establishmentId` still names it)."
+    )
+    async def establishment(
+        self, info: Info
+    ) -> Annotated[EstablishmentType, strawberry.lazy("schema.access")] | None:
+        from schema.access import EstablishmentType
+
+        if self.establishment_id is None:
+            return None
+        policy, viewer = info.context.policy, info.context.viewer
+        loader = batched(
+            info.context,
+            "enrollment.establishments",
+            lambda ids: own_company.readable_establishments(policy, viewer, list(ids)),
+        )
+        row = await loader.load(int(self.establishment_id))
+        return EstablishmentType.from_model(row) if row is not None else None
 
     @strawberry.field(description="People attending under this enrollment.")
     async def trainees(self, info: Info) -> list[TraineeType]:
@@ -256,25 +299,43 @@ class EnrollmentType:
             course_title=session.course.title,
             session=CourseSessionType.from_model(session),
             visible_document_kinds=visible_kinds,  # already members of DocumentKind
+            updated_at=row.updated_at,
+            viewer_can_cancel=history.row_flag(row, "can_cancel"),
+            viewer_can_request_postponement=history.row_flag(row, "can_request_postponement"),
             model=row,
         )
 
 
 @strawberry.type(name="EnrollmentEdge", description="An enrollment and its cursor.")
 class EnrollmentEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to get the next rows.")
+    cursor: str = strawberry.field(
+        description="This row's place in the list's `orderBy`: pass as `after` to get the "
+        "rows after it, or as `before` (with `last`) to get the rows before it."
+    )
     node: EnrollmentType = strawberry.field(description="The enrollment.")
 
 
 @strawberry.type(name="PageInfo", description="Where a page stands in the whole list.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when more rows follow.")
+    has_next_page: bool = strawberry.field(
+        description="True when more rows follow. Paging backward (`last`), true when a "
+        "`before` cursor was given."
+    )
     end_cursor: str | None = strawberry.field(description="Cursor of the last row of the page.")
+    has_previous_page: bool = strawberry.field(
+        description="Paging backward (`last`), true when more rows come before. Paging "
+        "forward, true when an `after` cursor was given (rows may come before it)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first row of the page: pass it as `before` with `last` to "
+        "go back one page."
+    )
 
 
 @strawberry.type(
     name="EnrollmentConnection",
-    description="A page of enrollments, newest booking first (Relay connection).",
+    description="A page of enrollments in the order asked for (newest booking first by "
+    "default), as a Relay connection.",
 )
 class EnrollmentConnection:
     edges: list[EnrollmentEdge] = strawberry.field(description="The rows of the page.")
@@ -304,7 +365,37 @@ class EnrollmentFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="Part of the reference, registrant e-mail or name, or course title.",
+        description="Words found in the reference, registrant e-mail or name, course code or "
+        "title, or trainee names, ignoring case and accents (`equipe` finds `Équipe`).",
+    )
+    course_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only sessions of this course (its `id`)."
+    )
+    course_code: str | None = strawberry.field(
+        default=None, description="Only sessions of this course (its catalog code, e.g. MGT-101)."
+    )
+    session_starts_from: datetime.date | None = strawberry.field(
+        default=None, description="Only sessions starting on or after this day."
+    )
+    session_starts_to: datetime.date | None = strawberry.field(
+        default=None, description="Only sessions starting on or before this day."
+    )
+    channel: list[Channel] | None = strawberry.field(
+        default=None, description="Only orders placed through these channels."
+    )
+    trainee_name: str | None = strawberry.field(
+        default=None,
+        description="Only orders with a trainee whose first or last name contains this "
+        "(ignoring case).",
+    )
+    mine_only: bool = strawberry.field(
+        default=False,
+        description="Only the orders of my own history (I am their registrant), not the other "
+        "orders of the establishments I have an access to.",
+    )
+    updated_since: datetime.datetime | None = strawberry.field(
+        default=None,
+        description="Only orders changed at or after this moment (see `Enrollment.updatedAt`).",
     )
 
     def to_criteria(self) -> history.HistoryFilter:
@@ -318,11 +409,55 @@ class EnrollmentFilter:
             booked_from=self.from_,
             booked_to=self.to,
             search=self.search,
+            course_id=(
+                parse_id(self.course_id, "courseId") if self.course_id is not None else None
+            ),
+            course_code=self.course_code,
+            session_from=self.session_starts_from,
+            session_to=self.session_starts_to,
+            channels=tuple(self.channel or ()),
+            trainee_name=self.trainee_name,
+            mine_only=self.mine_only,
+            updated_since=self.updated_since,
+        )
+
+
+@strawberry.enum(name="EnrollmentOrderField", description="What enrollments can be sorted by.")
+class EnrollmentOrderField(enum.Enum):
+    BOOKED_AT = strawberry.enum_value("BOOKED_AT", description="When the order was placed.")
+    SESSION_START = strawberry.enum_value(
+        "SESSION_START", description="First day of the session booked."
+    )
+    STATUS = strawberry.enum_value("STATUS", description="Status name, alphabetically.")
+    REFERENCE = strawberry.enum_value("REFERENCE", description="Order reference.")
+    AMOUNT = strawberry.enum_value("AMOUNT", description="Net price of all seats.")
+
+
+@strawberry.enum(name="OrderDirection", description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest (oldest, first letter) first.")
+    DESC = strawberry.enum_value("DESC", description="Largest (newest, last letter) first.")
+
+
+@strawberry.input(
+    name="EnrollmentOrder",
+    description="How to sort enrollments. Rows with the same value come by identifier, in "
+    "the same direction, so that the order is stable and cursors stay valid.",
+)
+class EnrollmentOrder:
+    field: EnrollmentOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="DESC by default."
+    )
+
+    def to_ordering(self) -> history.Ordering:
+        return history.Ordering(
+            history.SortField[str(self.field.value)], self.direction is OrderDirection.DESC
         )
 
 
 @strawberry.type
-class Query:
+class ListQuery:
     @strawberry.field(
         description="The enrollment history this viewer may see: their own orders (by login "
         "e-mail) and those of the establishments they have an access to."
@@ -343,15 +478,43 @@ class Query:
         after: Annotated[
             str | None, strawberry.argument(description="Cursor of the row to start after.")
         ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page backward: the last rows (before `before` if given), same "
+                "limits as `first`. Not with `first`."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor of the row to end before (with `last`)."),
+        ] = None,
+        order_by: Annotated[
+            EnrollmentOrder | None,
+            strawberry.argument(
+                description="Sort order; newest booking first when left out. A cursor is only "
+                "valid with the `orderBy` it was made with."
+            ),
+        ] = None,
     ) -> EnrollmentConnection:
         viewer = info.context.require_viewer()
         criteria = filter.to_criteria() if filter else history.HistoryFilter()
-        page = await history.history_page(info.context.policy, viewer, criteria, first, after)
+        ordering = order_by.to_ordering() if order_by else history.NEWEST_FIRST
+        page = await history.history_page(
+            info.context.policy,
+            viewer,
+            criteria,
+            first,
+            after,
+            last=last,
+            before=before,
+            ordering=ordering,
+        )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
         edges = await turns.map_in_slices(
             lambda row: EnrollmentEdge(
-                cursor=history.encode_cursor(row),
+                cursor=history.encode_cursor(row, ordering),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),
             ),
             page.enrollments,
@@ -361,6 +524,8 @@ class Query:
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 end_cursor=edges[-1].cursor if edges else None,
+                has_previous_page=page.has_previous_page,
+                start_cursor=edges[0].cursor if edges else None,
             ),
             total_count=page.total_count,
         )
@@ -672,3 +837,76 @@ class Mutation:
             answer,
         )
         return await _present(info, enrollment.id)
+
+
+@strawberry.type(name="EnrollmentCount", description="How many enrollments, for how much.")
+class EnrollmentCountType:
+    count: int = strawberry.field(description="Number of enrollments.")
+    amount: Decimal = strawberry.field(description="Sum of their net prices, in euros excl. VAT.")
+
+
+@strawberry.type(name="StatusCount", description="Enrollments in one status.")
+class StatusCountType(EnrollmentCountType):
+    status: EnrollmentStatus = strawberry.field(description="The status.")
+
+
+@strawberry.type(name="EstablishmentCount", description="Enrollments of one establishment.")
+class EstablishmentCountType(EnrollmentCountType):
+    establishment_id: strawberry.ID | None = strawberry.field(
+        description="The establishment, or null for orders of individuals."
+    )
+
+
+@strawberry.type(
+    name="EnrollmentStats",
+    description="Counts and amounts of the enrollments `enrollments(filter:)` lists for this "
+    "viewer: never more than the viewer may read.",
+)
+class EnrollmentStatsType:
+    count: int = strawberry.field(description="How many enrollments match (the list's total).")
+    amount: Decimal = strawberry.field(description="Sum of their net prices.")
+    by_status: list[StatusCountType] = strawberry.field(
+        description="By status, statuses without any enrollment left out."
+    )
+    by_establishment: list[EstablishmentCountType] = strawberry.field(
+        description="By establishment (a dashboard of several sites), null first."
+    )
+
+
+@strawberry.type
+class StatsQuery:
+    @strawberry.field(
+        description="Counts and amounts by status and by establishment, for the same filter "
+        "and the same viewer as `enrollments`."
+    )
+    async def enrollment_stats(
+        self,
+        info: Info,
+        filter: Annotated[
+            EnrollmentFilter | None, strawberry.argument(description="Criteria to narrow by.")
+        ] = None,
+    ) -> EnrollmentStatsType:
+        viewer = info.context.require_viewer()
+        criteria = filter.to_criteria() if filter else history.HistoryFilter()
+        stats = await enrollment_stats.enrollment_stats(info.context.policy, viewer, criteria)
+        return EnrollmentStatsType(
+            count=stats.count,
+            amount=stats.amount,
+            by_status=[
+                StatusCountType(status=EnrollmentStatus(str(g.key)), count=g.count, amount=g.amount)
+                for g in stats.by_status
+            ],
+            by_establishment=[
+                EstablishmentCountType(
+                    establishment_id=strawberry.ID(str(g.key)) if g.key is not None else None,
+                    count=g.count,
+                    amount=g.amount,
+                )
+                for g in stats.by_establishment
+            ],
+        )
+
+
+@strawberry.type
+class Query(ListQuery, StatsQuery):
+    """The history's list and its stats."""

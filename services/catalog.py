@@ -18,6 +18,7 @@ coming sessions of the same course to move their trainees to.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -975,3 +976,9 @@ async def import_catalog(
     if report.errors:  # nothing was written: say so in the numbers too
         report = ImportReport(dry_run=dry_run, changes=[], errors=report.errors)
     return report
+
+
+async def courses_by_id(course_ids: Sequence[int]) -> dict[int, Course]:
+    """These courses of the public catalog with their sessions, in two queries."""
+    rows = await Course.filter(id__in=list(set(course_ids))).prefetch_related("sessions")
+    return {row.id: row for row in rows}

@@ -37,7 +37,9 @@ from services.actors import Actor
 from services.admins import make_first_registrant_admin
 from services.business_hours import PARIS, add_business_hours
 from services.emails import normalize_email
+from services.enrollment_states import POSTPONABLE, TRANSITIONS
 from services.errors import BadUserInput, Conflict, FieldChecks, NotFound, Reason
+from services.search import refresh_search_text
 from services.text import check_storable, clean_name, column_length
 
 VALIDATION_BUSINESS_HOURS = 24
@@ -46,16 +48,6 @@ MAX_TEXT = 2000
 MAX_INVOICE_AMOUNT = Decimal("10000000")
 
 S = EnrollmentStatus
-# The moves the status machine allows (rule 13). A second partial invoice keeps the status.
-TRANSITIONS: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
-    S.PENDING_VALIDATION: frozenset({S.VALIDATED, S.CANCELLED}),
-    S.VALIDATED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
-    S.PARTIALLY_INVOICED: frozenset({S.PARTIALLY_INVOICED, S.INVOICED, S.CANCELLED}),
-    S.INVOICED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
-# Statuses in which a postponement can still be asked for and granted.
-POSTPONABLE = frozenset({S.PENDING_VALIDATION, S.VALIDATED, S.PARTIALLY_INVOICED})
 
 
 @dataclass(frozen=True)
@@ -359,6 +351,7 @@ async def _book(
             for t in trainees
         ]
     )
+    await refresh_search_text([enrollment.id])
     await audit.record(
         "enrollment.booked",
         actor=actor.account,
@@ -878,6 +871,7 @@ async def overdue_validations(
         message="Only staff see overdue validations.",
     )
     annotations, always = history._kind_annotations(policy, viewer)
+    annotations.update(history.action_annotations(policy, viewer))
     rows = await history.page_rows(
         history.visible_enrollments(policy, viewer).filter(
             status=S.PENDING_VALIDATION.value, expected_validation_by__lt=now

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
+import functools
+import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import Case, Q, When
+from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.queryset import QuerySet
 
 from models.documents import Document
-from models.enrollments import Enrollment, Trainee
-from models.enums import DocumentKind, EnrollmentStatus
+from models.enrollments import Enrollment, PostponementRequest, Trainee
+from models.enums import Channel, DocumentKind, EnrollmentStatus, RequestStatus
 from performance.rows import values_in_slices
 from policies.engine import MATCH_NOTHING, Policy, Viewer
+from services.enrollment_states import CANCELLABLE, POSTPONABLE
 from services.errors import BadUserInput, NotFound, Reason
+from services.search import fold
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -37,13 +43,53 @@ _KIND_FLAGS: tuple[tuple[DocumentKind, str], ...] = tuple(
 
 @dataclass(frozen=True)
 class HistoryFilter:
-    """What a dashboard narrows the history by. Dates bound the booking date."""
+    """What a dashboard narrows the history by. `booked_*` bound the booking date,
+    `session_*` the session's first day (both ends included for days)."""
 
     status: Sequence[EnrollmentStatus] = ()
     establishment_id: int | None = None
     booked_from: datetime | None = None
     booked_to: datetime | None = None
     search: str | None = None
+    course_id: int | None = None
+    course_code: str | None = None
+    session_from: date | None = None
+    session_to: date | None = None
+    channels: Sequence[Channel] = ()
+    trainee_name: str | None = None
+    mine_only: bool = False
+    updated_since: datetime | None = None
+
+
+class SortField(enum.Enum):
+    """What a page may be sorted by: each with the column it reads."""
+
+    BOOKED_AT = "booked_at"
+    SESSION_START = "session__starts_on"
+    STATUS = "status"
+    REFERENCE = "reference"
+    AMOUNT = "net_price_total"
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A sort of the history; rows with the same key come by id, in the same direction, so
+    that the order is total and a cursor names one place in it."""
+
+    field: SortField = SortField.BOOKED_AT
+    descending: bool = True
+
+    def key_of(self, row: EnrollmentRow | Enrollment) -> Any:
+        if self.field is SortField.SESSION_START:
+            return row.session.starts_on
+        return getattr(row, self.field.value)
+
+    def columns(self, reverse: bool = False) -> list[str]:
+        sign = "-" if self.descending != reverse else ""
+        return [f"{sign}{self.field.value}", f"{sign}id"]
+
+
+NEWEST_FIRST = Ordering()
 
 
 @dataclass
@@ -53,6 +99,8 @@ class HistoryPage:
     has_next_page: bool
     # For each enrollment id, the document kinds the viewer may see on it.
     visible_kinds: dict[int, list[DocumentKind]]
+    has_previous_page: bool = False
+    ordering: Ordering = NEWEST_FIRST
 
 
 def _is_everything(q: Q) -> bool:
@@ -119,47 +167,133 @@ def _kind_annotations(policy: Policy, viewer: Viewer | None) -> tuple[dict[str, 
 MAX_ID = 2**31 - 1  # the largest id an integer column holds
 
 
-def encode_cursor(enrollment: EnrollmentRow) -> str:
-    raw = f"{enrollment.booked_at.isoformat()}|{enrollment.id}"
+def _key_to_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def _key_from_text(field: SortField, text: str) -> Any:
+    if field is SortField.BOOKED_AT:
+        return datetime.fromisoformat(text)
+    if field is SortField.SESSION_START:
+        return date.fromisoformat(text)
+    if field is SortField.AMOUNT:
+        return Decimal(text)
+    return text
+
+
+# What a viewer may do to an enrollment now, with the CASE column telling it row by row.
+ACTION_FLAGS: tuple[tuple[str, str], ...] = (
+    ("cancel", "can_cancel"),
+    ("request_postponement", "can_request_postponement"),
+)
+
+
+def _combinable(q: Q) -> Q:
+    """The condition, with "every row" spelled out: Tortoise drops an empty `Q` from an OR
+    (`a | Q()` selects `a` only) where the policy meant every row."""
+    return Q(id__isnull=False) if _is_everything(q) else q
+
+
+def any_of(*conditions: Q) -> Q:
+    """Rows matching one of these policy conditions (an OR that keeps "every row")."""
+    return functools.reduce(operator.or_, map(_combinable, conditions))
+
+
+def _flag(q: Q) -> Any:
+    return Case(When(_combinable(q), then="1"), default="0")
+
+
+def action_annotations(policy: Policy, viewer: Viewer | None) -> dict[str, Any]:
+    """CASE expressions telling, row by row, whether the viewer's `cancelEnrollment` and
+    `requestPostponement` would be accepted now: what the policy allows (`cancel` or
+    `staff_cancel`; `request_postponement`) and what the status machine still allows. The
+    same conditions the mutations check, as SQL, so a page costs no query more."""
+    cancel = any_of(
+        policy.filter(viewer, "cancel", Enrollment),
+        policy.filter(viewer, "staff_cancel", Enrollment),
+    )
+    postpone = _combinable(policy.filter(viewer, "request_postponement", Enrollment))
+    waiting = PostponementRequest.filter(status=RequestStatus.PENDING.value)
+    return {
+        "can_cancel": _flag(cancel & Q(status__in=[s.value for s in CANCELLABLE])),
+        "can_request_postponement": _flag(
+            postpone
+            & Q(status__in=[s.value for s in POSTPONABLE])
+            & ~Q(id__in=Subquery(waiting.values("enrollment_id")))
+        ),
+    }
+
+
+def row_flag(row: EnrollmentRow | Enrollment, flag: str) -> bool:
+    """The value of an action flag on a row read with `action_annotations`."""
+    value = row.kinds.get(flag) if isinstance(row, EnrollmentRow) else getattr(row, flag, "0")
+    return str(value) == "1"
+
+
+def encode_cursor(row: EnrollmentRow | Enrollment, ordering: Ordering = NEWEST_FIRST) -> str:
+    """The row's place in this ordering: the sort's name and direction, its key and id."""
+    raw = json.dumps(
+        [ordering.field.name, ordering.descending, _key_to_text(ordering.key_of(row)), row.id]
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (booked_at, id) a cursor points after; BAD_USER_INPUT for anything we did not
-    issue, including ids no column can hold (a forged cursor of id 10**20 reached SQL)."""
+def decode_cursor(cursor: str, ordering: Ordering = NEWEST_FIRST, field: str = "after") -> Any:
+    """(sort key, id) of a cursor made for this ordering; BAD_USER_INPUT otherwise. Cursors
+    of the first release (`<booked at>|<id>`, newest first) are still accepted."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        moment, _, number = raw.partition("|")
-        booked_at, enrollment_id = datetime.fromisoformat(moment), int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if not raw.startswith("["):
+            moment, _, old_id = raw.partition("|")
+            name, descending, key, row_id = "BOOKED_AT", True, moment, old_id
+        else:
+            name, descending, key, row_id = json.loads(raw)
+        if (name, descending) != (ordering.field.name, ordering.descending):
+            raise BadUserInput(
+                "This cursor was made for another orderBy: start again without it.",
+                field=field,
+                reason=Reason.INVALID_CURSOR,
+            )
+        number = int(str(row_id))
+        if not 0 < number <= MAX_ID:  # a forged id no column can hold must not reach SQL
+            raise ValueError(number)
+        return _key_from_text(ordering.field, str(key)), number
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, ArithmeticError):
         raise BadUserInput(
-            "This cursor is not valid.", field="after", reason=Reason.INVALID_CURSOR
+            "This cursor is not valid.", field=field, reason=Reason.INVALID_CURSOR
         ) from None
-    if booked_at.tzinfo is None or not 0 < enrollment_id <= MAX_ID:
-        raise BadUserInput("This cursor is not valid.", field="after", reason=Reason.INVALID_CURSOR)
-    return booked_at, enrollment_id
 
 
-def page_size(policy: Policy, viewer: Viewer | None, first: int | None) -> int:
+def _beyond(ordering: Ordering, key: Any, row_id: int, *, backwards: bool = False) -> Q:
+    """Rows after (key, id) in this ordering, or before it when `backwards`."""
+    column = ordering.field.value
+    later = "lt" if ordering.descending != backwards else "gt"
+    return Q(**{f"{column}__{later}": key}) | Q(**{column: key, f"id__{later}": row_id})
+
+
+def page_size(policy: Policy, viewer: Viewer | None, size: int | None, field: str = "first") -> int:
     """The requested page size, within what the policy allows this viewer."""
-    if first is None:
+    if size is None:
         return DEFAULT_PAGE_SIZE
     limit = (
         MAX_EXPORT_PAGE_SIZE
         if policy.is_allowed(viewer, "export_enrollments", viewer)
         else MAX_PAGE_SIZE
     )
-    if first < 0 or first > limit:
+    if size < 0 or size > limit:
         raise BadUserInput(
-            "first must be between 0 and {max}.",
-            field="first",
+            "{field} must be between 0 and {max}.",
+            field=field,
             max=limit,
             reason=Reason.OUT_OF_RANGE,
         )
-    return first
+    return size
 
 
-def _filtered(query: QuerySet[Enrollment], criteria: HistoryFilter) -> QuerySet[Enrollment]:
+def filtered(
+    policy: Policy, viewer: Viewer | None, query: QuerySet[Enrollment], criteria: HistoryFilter
+) -> QuerySet[Enrollment]:
+    """The query narrowed by the criteria, all in SQL."""
     if criteria.status:
         query = query.filter(status__in=[s.value for s in criteria.status])
     if criteria.establishment_id is not None:
@@ -168,14 +302,26 @@ def _filtered(query: QuerySet[Enrollment], criteria: HistoryFilter) -> QuerySet[
         query = query.filter(booked_at__gte=criteria.booked_from)
     if criteria.booked_to is not None:
         query = query.filter(booked_at__lt=criteria.booked_to)
-    if criteria.search:
-        term = criteria.search.strip()
-        query = query.filter(
-            Q(reference__icontains=term)
-            | Q(registrant_email__icontains=term)
-            | Q(registrant_name__icontains=term)
-            | Q(session__course__title__icontains=term)
-        )
+    if criteria.course_id is not None:
+        query = query.filter(session__course_id=criteria.course_id)
+    if criteria.course_code:
+        query = query.filter(session__course__code=criteria.course_code.strip().upper())
+    if criteria.session_from is not None:
+        query = query.filter(session__starts_on__gte=criteria.session_from)
+    if criteria.session_to is not None:
+        query = query.filter(session__starts_on__lte=criteria.session_to)
+    if criteria.channels:
+        query = query.filter(channel__in=[c.value for c in criteria.channels])
+    if criteria.updated_since is not None:
+        query = query.filter(updated_at__gte=criteria.updated_since)
+    if criteria.mine_only:
+        query = query.filter(policy.filter(viewer, "in_own_history", Enrollment))
+    if criteria.trainee_name and criteria.trainee_name.strip():
+        name = criteria.trainee_name.strip()
+        named = Trainee.filter(Q(first_name__icontains=name) | Q(last_name__icontains=name))
+        query = query.filter(id__in=Subquery(named.values("enrollment_id")))
+    if criteria.search and fold(criteria.search):
+        query = query.filter(search_text__contains=fold(criteria.search))
     return query
 
 
@@ -223,6 +369,7 @@ class EnrollmentRow:
     validated_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str
+    updated_at: datetime
     session: SessionRow
     kinds: dict[str, Any]
 
@@ -274,30 +421,53 @@ async def history_page(
     criteria: HistoryFilter,
     first: int | None = None,
     after: str | None = None,
+    *,
+    last: int | None = None,
+    before: str | None = None,
+    ordering: Ordering = NEWEST_FIRST,
 ) -> HistoryPage:
-    """One page of the viewer's history, newest booking first, with its total count."""
-    size = page_size(policy, viewer, first)
-    base = _filtered(visible_enrollments(policy, viewer), criteria)
+    """One page of the viewer's history in this ordering, with its total count.
+
+    Forward (`first`, `after`) or backward (`last`, `before`, the rows just before the
+    cursor), Relay style. `has_previous_page` going forward (and `has_next_page` going
+    backward) only says whether a cursor was given: telling more would cost a query.
+    """
+    if last is not None and first is not None:
+        raise BadUserInput("Give first or last, not both.", field="last")
+    if last is not None and after is not None:
+        raise BadUserInput("Page backward with last and before.", field="after")
+    if first is not None and before is not None:
+        raise BadUserInput("Page forward with first and after.", field="before")
+    backwards = last is not None or before is not None
+    size = page_size(policy, viewer, last if backwards else first, "last" if backwards else "first")
+    base = filtered(policy, viewer, visible_enrollments(policy, viewer), criteria)
     total = await base.count()
     query = base
-    if after:
-        moment, number = decode_cursor(after)
-        query = query.filter(Q(booked_at__lt=moment) | Q(booked_at=moment, id__lt=number))
+    cursor = before if backwards else after
+    if cursor:
+        key, number = decode_cursor(cursor, ordering, "before" if backwards else "after")
+        query = query.filter(_beyond(ordering, key, number, backwards=backwards))
     annotations, always = _kind_annotations(policy, viewer)
-    rows = await page_rows(query, annotations, size + 1)
-    has_next = len(rows) > size
+    annotations.update(action_annotations(policy, viewer))
+    rows = await page_rows(query, annotations, size + 1, ordering.columns(reverse=backwards))
+    more = len(rows) > size
     rows = rows[:size]
+    if backwards:
+        rows.reverse()
     return HistoryPage(
         enrollments=rows,
         total_count=total,
-        has_next_page=has_next,
+        has_next_page=bool(cursor) if backwards else more,
+        has_previous_page=more if backwards else bool(cursor),
         visible_kinds={row.id: _row_kinds(row, always) for row in rows},
+        ordering=ordering,
     )
 
 
 async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: int) -> HistoryPage:
     """One enrollment the viewer may read (NOT_FOUND otherwise), as a one-row page."""
     annotations, always = _kind_annotations(policy, viewer)
+    annotations.update(action_annotations(policy, viewer))
     rows = await page_rows(
         visible_enrollments(policy, viewer).filter(id=enrollment_id), annotations, 1
     )

@@ -20,6 +20,7 @@ from models.enums import AccessRole, AccountKind, Channel, DocumentKind, Enrollm
 from services.business_hours import add_business_hours
 from services.login_sessions import start_session
 from services.passwords import hash_password
+from services.search import refresh_search_text
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -120,7 +121,7 @@ async def enrollment(
 ) -> Enrollment:
     session = session or await course_session()
     booked = booked_at or datetime.now(UTC)
-    return await Enrollment.create(
+    row = await Enrollment.create(
         reference=f"E-{next(_sequence):06d}",
         session=session,
         establishment=site,
@@ -133,6 +134,8 @@ async def enrollment(
         booked_at=booked,
         expected_validation_by=add_business_hours(booked, 24),
     )
+    await refresh_search_text([row.id])
+    return row
 
 
 async def document(of: Enrollment, kind: DocumentKind, data: bytes | None = None) -> Document:

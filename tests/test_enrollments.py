@@ -428,10 +428,11 @@ async def test_staff_see_the_overdue_validations(client):
         status=EnrollmentStatus.VALIDATED,
     )
     await _enroll(client, world, world.remi, world.paris)  # just booked: not late yet
-    query = "{ overdueValidations { id expectedValidationBy } }"
+    query = "{ overdueValidations { id expectedValidationBy viewerCanCancel } }"
     assert (await gql(client, query, token=world.claire)).codes == ["FORBIDDEN"]
     listed = (await gql(client, query, token=world.sophie)).ok()["overdueValidations"]
     assert [row["id"] for row in listed] == [str(overdue.id)]
+    assert listed[0]["viewerCanCancel"] is True  # staff may cancel a pending request
 
 
 async def test_samuel_does_not_see_invoices_without_invoice_copies(client):

@@ -1,9 +1,9 @@
 """The demo data and a bearer token for each of its personas, for tests that check an answer
-against another for every persona (see services/demo.py)."""
+against another for every persona (see commands/demo_data.py)."""
 
 from __future__ import annotations
 
-from services.demo import seed_demo
+from commands.demo_data import seed_demo
 
 from models.accounts import Account
 from tests import factories

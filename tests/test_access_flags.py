@@ -3,7 +3,7 @@ what the mutations then do, for every demo persona (issue 17)."""
 
 from __future__ import annotations
 
-from services.demo import seed_demo
+from commands.demo_data import seed_demo
 
 from tests.demo_personas import demo_tokens
 from tests.graphql import gql

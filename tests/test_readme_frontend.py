@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.demo import seed_demo
+from commands.demo_data import seed_demo
 
 from models.accounts import Account
 from settings import PROJECT_DIR

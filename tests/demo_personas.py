@@ -4,7 +4,6 @@ against another for every persona (see commands/demo_data.py)."""
 from __future__ import annotations
 
 from commands.demo_data import seed_demo
-
 from models.accounts import Account
 from tests import factories
 

@@ -4,7 +4,6 @@ what the mutations then do, for every demo persona (issue 17)."""
 from __future__ import annotations
 
 from commands.demo_data import seed_demo
-
 from tests.demo_personas import demo_tokens
 from tests.graphql import gql
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from commands.demo_data import seed_demo
-
 from models.accounts import Account
 from settings import PROJECT_DIR
 from tests import factories

@@ -173,7 +173,10 @@ def _key_to_text(value: Any) -> str:
 
 def _key_from_text(field: SortField, text: str) -> Any:
     if field is SortField.BOOKED_AT:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:  # we only issue instants with their offset
+            raise ValueError(text)
+        return moment
     if field is SortField.SESSION_START:
         return date.fromisoformat(text)
     if field is SortField.AMOUNT:

@@ -42,7 +42,7 @@ async def upload(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": (filename, data, "application/pdf")},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
     )
     return GraphQLResult(response)
 
@@ -134,6 +134,7 @@ async def test_signed_out_uploads_are_refused(client):
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         files={"0": ("a.pdf", pdf_bytes("a"), "application/pdf")},
+        headers={"Apollo-Require-Preflight": "true"},
     )
 
     assert GraphQLResult(response).code_at("uploadEnrollmentDocument") == "UNAUTHENTICATED"

@@ -279,7 +279,7 @@ async def test_two_hosts_on_different_folders_share_the_documents_of_one_bucket(
                 a.graphql_url,
                 data=multipart_fields(enrollment.id, "PURCHASE_ORDER"),
                 files={"0": ("po.pdf", data, "application/pdf")},
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
             )
             attached = response.json()["data"]["attachDocument"]
             on_b = attached["downloadUrl"].replace(a.url, b.url)

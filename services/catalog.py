@@ -37,7 +37,7 @@ from policies.engine import Policy, Viewer
 from services import audit
 from services.actors import Actor
 from services.business_hours import PARIS
-from services.errors import BadUserInput, Conflict, NotFound
+from services.errors import BadUserInput, Conflict, NotFound, Reason
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
 MAX_PRICE = Decimal("1000000")
@@ -136,7 +136,12 @@ def clean_text(value: str, field: str, *, max_length: int = 200, required: bool 
     if required and not cleaned:
         raise BadUserInput("This field is required.", field=field)
     if len(cleaned) > max_length:
-        raise BadUserInput(f"At most {max_length} characters.", field=field)
+        raise BadUserInput(
+            "At most {maxLength} characters.",
+            field=field,
+            maxLength=max_length,
+            reason=Reason.TOO_LONG,
+        )
     return cleaned
 
 
@@ -154,7 +159,7 @@ def clean_price(value: Decimal | str, field: str = "listPrice") -> Decimal:
     price = _decimal(value, field)
     if not Decimal(0) <= price <= MAX_PRICE or price != price.quantize(Decimal("0.01")):
         raise BadUserInput(
-            f"A price between 0 and {MAX_PRICE}, with at most 2 decimals.", field=field
+            "A price between 0 and {max}, with at most 2 decimals.", field=field, max=str(MAX_PRICE)
         )
     return price.quantize(Decimal("0.01"))
 
@@ -162,13 +167,15 @@ def clean_price(value: Decimal | str, field: str = "listPrice") -> Decimal:
 def clean_days(value: Decimal | str, field: str = "durationDays") -> Decimal:
     days = _decimal(value, field)
     if not Decimal(0) < days <= MAX_DAYS or days != days.quantize(Decimal("0.5")):
-        raise BadUserInput(f"A length in days, by half days, up to {MAX_DAYS}.", field=field)
+        raise BadUserInput(
+            "A length in days, by half days, up to {max}.", field=field, max=str(MAX_DAYS)
+        )
     return days.quantize(Decimal("0.1"))
 
 
 def clean_capacity(value: int, field: str = "capacity") -> int:
     if not 1 <= value <= MAX_CAPACITY:
-        raise BadUserInput(f"A capacity between 1 and {MAX_CAPACITY}.", field=field)
+        raise BadUserInput("A capacity between 1 and {max}.", field=field, max=MAX_CAPACITY)
     return value
 
 
@@ -176,7 +183,7 @@ def check_dates(starts_on: date, ends_on: date, field: str = "endsOn") -> None:
     if ends_on < starts_on:
         raise BadUserInput("A session cannot end before it starts.", field=field)
     if (ends_on - starts_on).days > MAX_SESSION_DAYS:
-        raise BadUserInput(f"A session lasts at most {MAX_SESSION_DAYS} days.", field=field)
+        raise BadUserInput("A session lasts at most {max} days.", field=field, max=MAX_SESSION_DAYS)
 
 
 def clean_course_changes(changes: CourseChanges) -> dict[str, Any]:
@@ -237,7 +244,9 @@ async def create_course(policy: Policy, actor: Actor, changes: CourseChanges) ->
     values = clean_course_changes(changes)
     async with in_transaction():
         if await Course.filter(code=values["code"]).exists():
-            raise Conflict(f"A course with code {values['code']} exists.", reason="CODE_TAKEN")
+            raise Conflict(
+                "A course with code {code} exists.", code=values["code"], reason=Reason.CODE_TAKEN
+            )
         course = await Course.create(**values)
         await audit.record(
             "course.created",
@@ -266,7 +275,9 @@ async def update_course(
             and values["code"] != course.code
             and await Course.filter(code=values["code"]).exists()
         ):
-            raise Conflict(f"A course with code {values['code']} exists.", reason="CODE_TAKEN")
+            raise Conflict(
+                "A course with code {code} exists.", code=values["code"], reason=Reason.CODE_TAKEN
+            )
         values = {k: v for k, v in values.items() if getattr(course, k) != v}
         if values:
             before = {k: getattr(course, k) for k in values}
@@ -323,7 +334,7 @@ async def create_session(
         if await _session_key_taken(course.id, changes.starts_on, city):
             raise Conflict(
                 "This course already has a session starting that day in that city.",
-                reason="SESSION_EXISTS",
+                reason=Reason.SESSION_EXISTS,
             )
         session = await CourseSession.create(
             course=course,
@@ -362,8 +373,8 @@ async def set_capacity(session_id: int, capacity: int) -> bool:
 
 def capacity_conflict(capacity: int, seats_booked: int) -> Conflict:
     return Conflict(
-        f"{seats_booked} seat(s) are booked on this session: the capacity cannot be lower.",
-        reason="CAPACITY_BELOW_SEATS_BOOKED",
+        "{seatsBooked} seat(s) are booked on this session: the capacity cannot be lower.",
+        reason=Reason.CAPACITY_BELOW_SEATS_BOOKED,
         seatsBooked=seats_booked,
         capacity=capacity,
     )
@@ -383,7 +394,7 @@ async def update_session(
             raise NotFound("Session")
         if session.status == SessionStatus.CANCELLED.value:
             raise Conflict(
-                "This session is cancelled.", reason="SESSION_CANCELLED", status=session.status
+                "This session is cancelled.", reason=Reason.SESSION_CANCELLED, status=session.status
             )
         values: dict[str, Any] = {}
         starts_on = changes.starts_on or session.starts_on
@@ -406,7 +417,7 @@ async def update_session(
         ):
             raise Conflict(
                 "This course already has a session starting that day in that city.",
-                reason="SESSION_EXISTS",
+                reason=Reason.SESSION_EXISTS,
             )
         before = {k: getattr(session, k) for k in values}
         if capacity is not None and capacity != session.capacity:
@@ -457,9 +468,16 @@ async def close_session(
     return await get_session(session_id)
 
 
+_SESSION_REASONS = {"CLOSED": Reason.SESSION_CLOSED, "CANCELLED": Reason.SESSION_CANCELLED}
+
+
 async def _not_open(session_id: int) -> Conflict:
     status = await CourseSession.filter(id=session_id).first().values_list("status", flat=True)
-    return Conflict(f"This session is {status}.", reason=f"SESSION_{status}", status=status)
+    return Conflict(
+        "This session is {status}.",
+        reason=_SESSION_REASONS.get(str(status), Reason.STATE_CONFLICT),
+        status=status,
+    )
 
 
 @dataclass(frozen=True)

@@ -276,8 +276,8 @@ take_seats = _take_seats
 def _session_not_open(status: str) -> Conflict:
     """A CLOSED or CANCELLED session takes no booking (staff closed it, `services.catalog`)."""
     return Conflict(
-        f"This session is {status}: it takes no more bookings.",
-        reason=f"SESSION_{status}",
+        "This session is {status}: it takes no more bookings.",
+        reason=Reason.SESSION_CANCELLED if status == "CANCELLED" else Reason.SESSION_CLOSED,
         status=status,
     )
 

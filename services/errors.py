@@ -98,6 +98,11 @@ class Reason(StrEnum):
     NOT_ENOUGH_SEATS = "NOT_ENOUGH_SEATS"
     POSTPONEMENT_PENDING = "POSTPONEMENT_PENDING"
     BOOKING_LIMIT = "BOOKING_LIMIT"
+    CODE_TAKEN = "CODE_TAKEN"
+    SESSION_EXISTS = "SESSION_EXISTS"
+    SESSION_CLOSED = "SESSION_CLOSED"
+    SESSION_CANCELLED = "SESSION_CANCELLED"
+    CAPACITY_BELOW_SEATS_BOOKED = "CAPACITY_BELOW_SEATS_BOOKED"
     NOT_PENDING = "NOT_PENDING"
     # RATE_LIMITED
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
@@ -151,6 +156,13 @@ REASONS: dict[Reason, str] = {
     "needs a password to sign in with.",
     Reason.INVITATION_FOR_ANOTHER_ADDRESS: "BAD_USER_INPUT: the invitation was sent to "
     "another address than the signed-in account's.",
+    Reason.CODE_TAKEN: "CONFLICT: another course already has this code.",
+    Reason.SESSION_EXISTS: "CONFLICT: the course already has a session starting that day in "
+    "that city.",
+    Reason.SESSION_CLOSED: "CONFLICT: staff closed this session: it takes no more bookings.",
+    Reason.SESSION_CANCELLED: "CONFLICT: this session is cancelled.",
+    Reason.CAPACITY_BELOW_SEATS_BOOKED: "CONFLICT: more seats are booked than the capacity "
+    "asked (`extensions.seatsBooked`).",
     Reason.BOOKING_LIMIT: "CONFLICT: too many booking requests (or seats) waiting for "
     "validation; `extensions.limit` gives the limit.",
     Reason.NOT_PENDING: "CONFLICT: the invitation was already accepted or withdrawn.",

@@ -19,7 +19,7 @@ from models.enums import Channel, EnrollmentStatus
 from schema.context import bearer_token
 from schema.ids import parse_id
 from services import history_export
-from services.errors import BadUserInput, Forbidden, ServiceError
+from services.errors import BadUserInput, Forbidden, Reason, ServiceError
 from services.history import HistoryFilter, Ordering, SortField
 from services.login_sessions import session_for_token, viewer_for_account
 
@@ -33,14 +33,18 @@ def _one(params: Any, name: str, parse: Any) -> Any:
     try:
         return parse(raw)
     except (ValueError, KeyError, TypeError):
-        raise BadUserInput(f"{name} is not valid.", field=name) from None
+        raise BadUserInput(
+            "{field} is not valid.", field=name, reason=Reason.INVALID_VALUE
+        ) from None
 
 
 def _many(params: Any, name: str, parse: Any) -> tuple[Any, ...]:
     try:
         return tuple(parse(raw) for raw in params.getlist(name) if raw)
     except (ValueError, KeyError):
-        raise BadUserInput(f"{name} is not valid.", field=name) from None
+        raise BadUserInput(
+            "{field} is not valid.", field=name, reason=Reason.INVALID_VALUE
+        ) from None
 
 
 def criteria_from(params: Any) -> tuple[HistoryFilter, Ordering]:

@@ -67,16 +67,20 @@ def test_the_shipped_policy_leaves_no_survivor() -> None:
 
 
 def test_a_surviving_mutant_fails_the_run_and_is_named(tmp_dir: Path) -> None:
+    """A rule no case needs survives its own removal: `mutate` exits 1 and names it with its
+    file, line and comment, as a reviewer reads it (whatever today's rules are)."""
     copy = policy_copy(tmp_dir)
-    cases = copy / "cases" / "life_cycle.yaml"
-    text = cases.read_text()
-    # The only case showing that an access alone (without the company) lets a person enrol.
-    kept = "\n".join(line for line in text.splitlines() if "freelance@example.com" not in line)
-    assert kept != text
-    cases.write_text(kept + "\n")
+    documents = copy / "documents.polar"
+    text = documents.read_text()
+    documents.write_text(
+        text
+        + "\n# Staff see every document (said a second time, so no case can need it).\n"
+        + 'allow(viewer: Viewer, "read", _document: Document) if\n  is_staff(viewer);\n'
+    )
+    line = len(text.splitlines()) + 3  # the new rule's head
     result = espace("policy", "mutate", "--policies", str(copy))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "SURVIVED enrollments.polar:57: without this whole rule" in result.stdout
-    assert 'in allow(viewer: Viewer, "enroll", establishment: Establishment)' in result.stdout
-    assert "# Rule 1 and 9: a company's people enrol" in result.stdout
-    assert "1 survived" in result.stdout
+    assert f"SURVIVED documents.polar:{line}: without this whole rule" in result.stdout
+    assert 'in allow(viewer: Viewer, "read", _document: Document)' in result.stdout
+    assert "# Staff see every document (said a second time" in result.stdout
+    assert "survived" in result.stdout

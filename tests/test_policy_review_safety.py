@@ -30,6 +30,7 @@ allow_field(viewer: Viewer, "read_document", _enrollment: Enrollment, "ATTENDANC
 CORRECT = """
 # Rule 7 (amended): standard accesses always see attendance sheets.
 allow_field(viewer: Viewer, "read_document", enrollment: Enrollment, "ATTENDANCE_SHEET") if
+  viewer.email_verified = true and
   grant in viewer.accesses and
   grant.establishment_id = enrollment.establishment_id and
   grant.role = "STANDARD";

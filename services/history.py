@@ -233,7 +233,7 @@ def row_flag(row: EnrollmentRow | Enrollment, flag: str) -> bool:
     return str(value) == "1"
 
 
-def encode_cursor(row: EnrollmentRow | Enrollment, ordering: Ordering = NEWEST_FIRST) -> str:
+def encode_cursor(row: EnrollmentRow, ordering: Ordering = NEWEST_FIRST) -> str:
     """The row's place in this ordering: the sort's name and direction, its key and id."""
     raw = json.dumps(
         [ordering.field.name, ordering.descending, _key_to_text(ordering.key_of(row)), row.id]

@@ -73,6 +73,22 @@ class EstablishmentType:
         return [InvitationType.from_model(row) for row in await loader.load(self.model.id)]
 
     @strawberry.field(
+        description="Requests for admin rights on this establishment still waiting for staff "
+        "(PENDING), oldest first (rule 9). Only the establishment's admins and staff may read "
+        "it; others get null with FORBIDDEN."
+    )
+    async def pending_admin_requests(self, info: Info) -> list[AdminAccessRequestType] | None:
+        policy, viewer = info.context.policy, info.context.viewer
+        service.authorize_read_admin_requests(policy, viewer, self.model)
+        loader = batched(
+            info.context,
+            "access.pending_admin_requests_by_establishment",
+            lambda ids: service.pending_admin_requests_of(policy, viewer, list(ids)),
+        )
+        rows = await loader.load(self.model.id)
+        return [AdminAccessRequestType.from_model(row) for row in rows]
+
+    @strawberry.field(
         description="True when this viewer may grant, change and revoke the accesses of this "
         "establishment (decided by the policy, for the whole list at once)."
     )

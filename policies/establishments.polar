@@ -36,3 +36,17 @@ allow(viewer: Viewer, "read_audit_log", _establishment: Establishment) if
 # Rule 9: anyone signed in may ask staff for admin rights on an establishment (named by its
 # SIRET when they cannot see it: the answer then shows nothing of it they cannot read).
 allow(_viewer: Viewer, "request_admin_access", _establishment: Establishment);
+
+# Rule 9: admins see who asks for admin rights on their establishment (the pending requests
+# on its page), and staff see them on every establishment.
+allow_field(viewer: Viewer, "read", establishment: Establishment, "admin_requests") if
+  is_admin_of(viewer, establishment.id);
+allow_field(viewer: Viewer, "read", _establishment: Establishment, "admin_requests") if
+  is_staff(viewer);
+
+# The requests themselves, row by row: those on an establishment one administers, or any for
+# staff.
+allow(viewer: Viewer, "read", request: AdminAccessRequest) if
+  is_admin_of(viewer, request.establishment_id);
+allow(viewer: Viewer, "read", _request: AdminAccessRequest) if
+  is_staff(viewer);

@@ -8,7 +8,7 @@ below only present what it loaded.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -71,6 +71,22 @@ class EstablishmentType:
             lambda ids: invitations.pending_invitations_of(policy, viewer, list(ids)),
         )
         return [InvitationType.from_model(row) for row in await loader.load(self.model.id)]
+
+    @strawberry.field(
+        description="Requests for admin rights on this establishment still waiting for staff "
+        "(PENDING), oldest first (rule 9). Only the establishment's admins and staff may read "
+        "it; others get null with FORBIDDEN."
+    )
+    async def pending_admin_requests(self, info: Info) -> list[AdminAccessRequestType] | None:
+        policy, viewer = info.context.policy, info.context.viewer
+        service.authorize_read_admin_requests(policy, viewer, self.model)
+        loader = batched(
+            info.context,
+            "access.pending_admin_requests_by_establishment",
+            lambda ids: service.pending_admin_requests_of(policy, viewer, list(ids)),
+        )
+        rows = await loader.load(self.model.id)
+        return [AdminAccessRequestType.from_model(row) for row in rows]
 
     @strawberry.field(
         description="True when this viewer may grant, change and revoke the accesses of this "
@@ -222,6 +238,32 @@ class AcceptInvitationPayload:
 
 
 @strawberry.type(
+    name="AccessSnapshot",
+    description="An access as the audit log recorded it, before or after a change.",
+)
+class AccessSnapshot:
+    account: str = strawberry.field(description="E-mail of the person holding the access.")
+    role: AccessRole = strawberry.field(description="ADMIN or STANDARD.")
+    document_kinds: list[DocumentKind] = strawberry.field(
+        description="Document kinds a STANDARD access may see; empty for an ADMIN."
+    )
+
+    @classmethod
+    def from_json(cls, action: str, value: dict[str, Any] | None) -> AccessSnapshot | None:
+        """The snapshot of an `access.*` entry; None for other entries or an absent side."""
+        if not action.startswith("access.") or not isinstance(value, dict):
+            return None
+        try:
+            return cls(
+                account=str(value["account"]),
+                role=AccessRole(value["role"]),
+                document_kinds=[DocumentKind(kind) for kind in value.get("documentKinds", [])],
+            )
+        except (KeyError, ValueError, TypeError):
+            return None
+
+
+@strawberry.type(
     name="AuditEntry",
     description="One line of the append-only audit log: who did what, when, before and after.",
 )
@@ -236,6 +278,14 @@ class AuditEntryType:
     target_id: strawberry.ID | None = strawberry.field(description="Identifier of that record.")
     before: JSON | None = strawberry.field(description="The record before the change.")
     after: JSON | None = strawberry.field(description="The record after the change.")
+    access_before: AccessSnapshot | None = strawberry.field(
+        description="For an `access.*` entry, the access before the change (null when it "
+        "was just granted, and for other actions)."
+    )
+    access_after: AccessSnapshot | None = strawberry.field(
+        description="For an `access.*` entry, the access after the change (null when it was "
+        "revoked, and for other actions)."
+    )
 
     @classmethod
     def from_model(cls, row: AuditEntry) -> AuditEntryType:
@@ -248,6 +298,8 @@ class AuditEntryType:
             target_id=strawberry.ID(str(row.target_id)) if row.target_id is not None else None,
             before=JSON(row.before) if row.before is not None else None,
             after=JSON(row.after) if row.after is not None else None,
+            access_before=AccessSnapshot.from_json(row.action, row.before),
+            access_after=AccessSnapshot.from_json(row.action, row.after),
         )
 
 
@@ -322,7 +374,8 @@ class Query:
 
     @strawberry.field(
         description="The audit log of an establishment, newest first: admins and staff only "
-        "(FORBIDDEN for a standard access, NOT_FOUND without any access)."
+        "(FORBIDDEN for a standard access, NOT_FOUND without any access).",
+        deprecation_reason="Use auditLogEntries: cursor paging and filters.",
     )
     async def audit_log(
         self,

@@ -174,6 +174,41 @@ async def admin_access_requests(
     )
 
 
+async def pending_admin_requests_of(
+    policy: Policy, viewer: Viewer | None, establishment_ids: Sequence[int]
+) -> dict[int, list[AdminAccessRequest]]:
+    """The PENDING admin access requests the viewer may read on each establishment, oldest
+    first, in one query."""
+    found: dict[int, list[AdminAccessRequest]] = {i: [] for i in establishment_ids}
+    if not establishment_ids:
+        return found
+    rows = (
+        await AdminAccessRequest.filter(
+            policy.filter(viewer, "read", AdminAccessRequest),
+            establishment_id__in=list(set(establishment_ids)),
+            status=RequestStatus.PENDING.value,
+        )
+        .select_related("account", "establishment__company")
+        .order_by("establishment_id", "created_at", "id")
+    )
+    for row in rows:
+        found[row.establishment_id].append(row)
+    return found
+
+
+def authorize_read_admin_requests(
+    policy: Policy, viewer: Viewer | None, establishment: Establishment
+) -> None:
+    """FORBIDDEN unless the viewer may see the admin access requests of this establishment."""
+    policy.authorize_field(
+        viewer,
+        "read",
+        establishment,
+        "admin_requests",
+        message="Only the admins of this establishment may see its admin access requests.",
+    )
+
+
 async def get_access(policy: Policy, viewer: Viewer, access_id: int) -> Access:
     """One access the viewer may read, with its account and establishment, else NotFound."""
     row = (

@@ -56,6 +56,7 @@ class Field(StrEnum):
     ACCESSES = "accesses"
     PHONE = "phone"
     INVITATIONS = "invitations"
+    ADMIN_REQUESTS = "admin_requests"
 
 
 ACTIONS: frozenset[str] = frozenset(action.value for action in Action)

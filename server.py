@@ -146,7 +146,7 @@ class EspaceGraphQL(GraphQL[Context, None]):
                     sub_response=sub_response,
                 )
             finally:
-                context.cache.clear()
+                context.loaders.clear()
                 if queued:  # committed by now: let the sender deliver them at once
                     mail_sender.wake()
 

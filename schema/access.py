@@ -21,7 +21,6 @@ from models.enums import RequestStatus as RequestStatusEnum
 from schema.accounts import AccountType
 from schema.context import Context, Info
 from schema.ids import parse_id
-from schema.loaders import batched
 from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
 from services import access_flags, invitations
@@ -29,12 +28,7 @@ from services import access_flags, invitations
 
 def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
     """Establishment id -> the accesses the viewer may read there, one SQL query per page."""
-    policy, viewer = context.policy, context.viewer
-    return batched(
-        context,
-        "access.accesses_by_establishment",
-        lambda ids: service.accesses_of(policy, viewer, list(ids)),
-    )
+    return context.loaders.accesses
 
 
 @strawberry.type(name="Establishment", description="A site of a company, with its SIRET number.")
@@ -64,13 +58,8 @@ class EstablishmentType:
     async def invitations(self, info: Info) -> list[InvitationType] | None:
         context = info.context
         invitations.authorize_read_invitations(context.policy, context.viewer, self.model)
-        policy, viewer = context.policy, context.viewer
-        loader = batched(
-            context,
-            "access.invitations_by_establishment",
-            lambda ids: invitations.pending_invitations_of(policy, viewer, list(ids)),
-        )
-        return [InvitationType.from_model(row) for row in await loader.load(self.model.id)]
+        rows = await context.loaders.invitations.load(self.model.id)
+        return [InvitationType.from_model(row) for row in rows]
 
     @strawberry.field(
         description="Requests for admin rights on this establishment still waiting for staff "
@@ -93,13 +82,7 @@ class EstablishmentType:
         "establishment (decided by the policy, for the whole list at once)."
     )
     async def viewer_can_manage_accesses(self, info: Info) -> bool:
-        policy, viewer = info.context.policy, info.context.viewer
-        loader = batched(
-            info.context,
-            "access.manage_flags",
-            lambda ids: access_flags.manage_flags(policy, viewer, list(ids)),
-        )
-        return await loader.load(self.model.id)
+        return await info.context.loaders.manage_flags.load(self.model.id)
 
     @classmethod
     def from_model(cls, row: Establishment) -> EstablishmentType:
@@ -136,13 +119,7 @@ class AccessType:
     model: strawberry.Private[Access]
 
     async def _flags(self, info: Info) -> access_flags.AccessFlags:
-        policy, viewer = info.context.policy, info.context.viewer
-        loader = batched(
-            info.context,
-            "access.access_flags",
-            lambda ids: access_flags.access_flags(policy, viewer, list(ids)),
-        )
-        return await loader.load(self.model.id)
+        return await info.context.loaders.access_flags.load(self.model.id)
 
     @strawberry.field(
         description="True when `revokeAccess` by this viewer would be accepted now: the policy "

@@ -7,12 +7,11 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from models import enums
 from models.catalog import Course, CourseSession
 from models.companies import FrameworkAgreement
-from schema.context import Context, Info
+from schema.context import Info
 from schema.ids import parse_id
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
@@ -94,19 +93,6 @@ class CoursePriceType:
         )
 
 
-def _discounts(context: Context) -> DataLoader[int | None, pricing.Discount]:
-    """Company id -> its discount in force: the whole catalog costs one lookup per request."""
-    loader = context.cache.get("company_discounts")
-    if loader is None:
-
-        async def load(company_ids: list[int | None]) -> list[pricing.Discount]:
-            return [await pricing.framework_discount(c) for c in company_ids]
-
-        loader = DataLoader(load_fn=load)
-        context.cache["company_discounts"] = loader
-    return loader
-
-
 @strawberry.type(name="Course", description="A training course of the public catalog.")
 class CourseType:
     id: strawberry.ID = strawberry.field(description="Identifier of the course.")
@@ -132,11 +118,8 @@ class CourseType:
         "anonymous visitors included, sees the list price."
     )
     async def price(self, info: Info) -> CoursePriceType:
-        context = info.context
-        if "priced_company" not in context.cache:
-            context.cache["priced_company"] = pricing.priced_company(context.policy, context.viewer)
-        company_id = context.cache["priced_company"]
-        discount = await _discounts(info.context).load(company_id)
+        loaders = info.context.loaders
+        discount = await loaders.discounts.load(loaders.priced_company)
         return CoursePriceType.from_price(pricing.price_of(self.list_price, discount))
 
     @classmethod

@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from models.accounts import Account
 from policies.engine import Policy, Viewer
+from schema.loaders import Loaders
 from services.actors import Actor
 from services.errors import Unauthenticated
 from services.login_sessions import session_for_token, viewer_for_account
@@ -26,8 +27,15 @@ class Context:
     viewer: Viewer | None = None
     token: str | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    # Per-request memo and loaders, keyed by name; see schema/loaders.py.
-    cache: dict[str, Any] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.policy, self.viewer)
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """The loaders this request created so far, by name (a copy, to inspect them)."""
+        return dict(self.loaders.created())
 
     @property
     def client_address(self) -> str:
@@ -69,15 +77,21 @@ def bearer_token(request: Request) -> str | None:
 
 async def build_context(request: Request, policy: Policy) -> Context:
     """Identify the caller from `Authorization: Bearer`; an unknown token is anonymous."""
-    context = Context(request=request, policy=policy)
+    account: Account | None = None
+    viewer: Viewer | None = None
+    token = bearer_token(request)
+    session = await session_for_token(token) if token else None
+    if session is not None:
+        account = session.account
+        viewer = await viewer_for_account(session.account)
+    context = Context(
+        request=request,
+        policy=policy,
+        account=account,
+        viewer=viewer,
+        token=token if session is not None else None,
+    )
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         context.request_id = request_id
-    token = bearer_token(request)
-    if token:
-        session = await session_for_token(token)
-        if session is not None:
-            context.account = session.account
-            context.viewer = await viewer_for_account(session.account)
-            context.token = token
     return context

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.schema.name_converter import NameConverter
+from strawberry.types.base import get_object_definition
 
 from models.enrollments import Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
@@ -20,17 +22,9 @@ from schema.catalog import CourseSessionType, CourseType
 from schema.context import Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
-from schema.loaders import (
-    DOCUMENT_FIELDS,
-    batched,
-    documents_loader,
-    loaded_documents,
-    prefetch_documents,
-    selects_any,
-    trainees_loader,
-)
+from schema.loaders import loaded_documents, prefetch_documents, selects_any
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
-from services import catalog, enrollment_stats, history, own_company
+from services import enrollment_stats, history
 from services import enrollments as service
 from services.errors import NotFound
 
@@ -53,7 +47,12 @@ def _latest_in(rows: list[Any], kind: Kind) -> DocumentType | None:
 
 
 async def _latest_of_kind(root: EnrollmentType, info: Info, kind: Kind) -> DocumentType | None:
-    return _latest_in(await documents_loader(info.context).load(root.model.id), kind)
+    return _latest_in(await info.context.loaders.documents.load(root.model.id), kind)
+
+
+# Marks the fields of `Enrollment` whose resolver reads the documents loader: a page that
+# selects one prefetches its documents (`DOCUMENT_FIELDS`).
+READS_DOCUMENTS = "reads_documents"
 
 
 def _kind_field(kind: Kind, label: str) -> DocumentType | None:
@@ -73,6 +72,7 @@ def _kind_field(kind: Kind, label: str) -> DocumentType | None:
         resolver=resolve,
         description=f"The latest {label}. Null when none was issued yet, or when this viewer "
         "may not see this kind (see `visibleDocumentKinds` to tell the two apart).",
+        metadata={READS_DOCUMENTS: True},
     )
 
 
@@ -191,7 +191,10 @@ class EnrollmentType:
     )
     model: strawberry.Private[history.EnrollmentRow]
 
-    @strawberry.field(description="Documents of the enrollment this viewer may see, newest first.")
+    @strawberry.field(
+        description="Documents of the enrollment this viewer may see, newest first.",
+        metadata={READS_DOCUMENTS: True},
+    )
     def documents(self, info: Info) -> list[DocumentType]:
         # Plain values when the page prefetched its documents (no coroutine per row, issue
         # 8); otherwise an awaitable that GraphQL awaits, batched by the loader.
@@ -201,13 +204,13 @@ class EnrollmentType:
         return [DocumentType.from_model(d) for d in rows]
 
     async def _load_documents(self, info: Info) -> list[DocumentType]:
-        rows = await documents_loader(info.context).load(self.model.id)
+        rows = await info.context.loaders.documents.load(self.model.id)
         return [DocumentType.from_model(d) for d in rows]
 
     @strawberry.field(description="The course booked, from the public catalog.")
     async def course(self, info: Info) -> CourseType:
-        loader = batched(info.context, "enrollment.courses", catalog.courses_by_id)
-        return CourseType.from_model(await loader.load(self.session.course_id))
+        course = await info.context.loaders.courses.load(self.session.course_id)
+        return CourseType.from_model(course)
 
     @strawberry.field(
         description="The establishment ordering. Null for an individual's order, and when "
@@ -221,18 +224,12 @@ class EnrollmentType:
 
         if self.establishment_id is None:
             return None
-        policy, viewer = info.context.policy, info.context.viewer
-        loader = batched(
-            info.context,
-            "enrollment.establishments",
-            lambda ids: own_company.readable_establishments(policy, viewer, list(ids)),
-        )
-        row = await loader.load(int(self.establishment_id))
+        row = await info.context.loaders.establishments.load(int(self.establishment_id))
         return EstablishmentType.from_model(row) if row is not None else None
 
     @strawberry.field(description="People attending under this enrollment.")
     async def trainees(self, info: Info) -> list[TraineeType]:
-        rows = await trainees_loader(info.context).load(self.model.id)
+        rows = await info.context.loaders.trainees.load(self.model.id)
         return [
             TraineeType(first_name=t.first_name, last_name=t.last_name, email=t.email) for t in rows
         ]
@@ -241,8 +238,7 @@ class EnrollmentType:
         description="The postponement request waiting for staff's answer, or null (rule 14)."
     )
     async def pending_postponement(self, info: Info) -> PostponementRequestType | None:
-        loader = batched(info.context, "pending_postponements", service.pending_postponements_of)
-        row = await loader.load(self.model.id)
+        row = await info.context.loaders.pending_postponements.load(self.model.id)
         return PostponementRequestType.from_model(row) if row else None
 
     @strawberry.field(
@@ -250,11 +246,7 @@ class EnrollmentType:
         "(whoever may see its invoice copies), empty otherwise."
     )
     async def invoices(self, info: Info) -> list[InvoiceType]:
-        policy, viewer = info.context.policy, info.context.viewer
-        loader = batched(
-            info.context, "invoices", lambda ids: service.invoices_of(policy, viewer, ids)
-        )
-        rows = await loader.load(self.model.id)
+        rows = await info.context.loaders.invoices.load(self.model.id)
         return [InvoiceType.from_model(row) for row in rows]
 
     invoice_copy: DocumentType | None = _kind_field(Kind.INVOICE_COPY, "invoice copy")
@@ -304,6 +296,14 @@ class EnrollmentType:
             viewer_can_request_postponement=history.row_flag(row, "can_request_postponement"),
             model=row,
         )
+
+
+# GraphQL names of the fields of `Enrollment` that read the documents loader.
+DOCUMENT_FIELDS = frozenset(
+    NameConverter().from_field(field)
+    for field in get_object_definition(EnrollmentType, strict=True).fields
+    if field.metadata.get(READS_DOCUMENTS)
+)
 
 
 @strawberry.type(name="EnrollmentEdge", description="An enrollment and its cursor.")

@@ -329,17 +329,31 @@ async def grant_access(
                 "This person already has an access to this establishment.",
                 reason=Reason.ALREADY_EXISTS,
             ) from None
-        await audit.record(
+        await audit.record_by(
+            actor,
             "access.granted",
-            actor=actor.account,
-            target_type="Access",
-            target_id=access.id,
+            "Access",
+            access.id,
             establishment_id=establishment.id,
-            before=None,
             after=access_snapshot(access, account.email),
-            client_address=actor.client_address,
         )
     return GrantOutcome(access=await _reload(access.id))
+
+
+async def _locked(access: Access, *, keeps_admin_role: bool) -> Access:
+    """The access reloaded under its establishment's lock, before changing it. NOT_FOUND if
+    it went meanwhile; CONFLICT if the change would take its establishment's last admin."""
+    await lock_establishment(access.establishment_id)
+    current = await Access.get_or_none(id=access.id)
+    if current is None:
+        raise NotFound("Access not found.")
+    if (
+        current.role == AccessRole.ADMIN.value
+        and not keeps_admin_role
+        and await _admin_count(current.establishment_id) <= 1
+    ):
+        raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
+    return current
 
 
 async def update_access(
@@ -369,29 +383,19 @@ async def update_access(
         )
     kinds = clean_document_kinds(role, document_kinds)
     async with in_transaction():
-        await lock_establishment(access.establishment_id)
-        current = await Access.get_or_none(id=access.id)
-        if current is None:
-            raise NotFound("Access not found.")
-        if (
-            current.role == AccessRole.ADMIN.value
-            and role != AccessRole.ADMIN
-            and await _admin_count(current.establishment_id) <= 1
-        ):
-            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
+        current = await _locked(access, keeps_admin_role=role == AccessRole.ADMIN)
         before = access_snapshot(current, access.account.email)
         current.role = role.value
         current.document_kinds = kinds
         await current.save(update_fields=["role", "document_kinds", "updated_at"])
-        await audit.record(
+        await audit.record_by(
+            actor,
             "access.updated",
-            actor=actor.account,
-            target_type="Access",
-            target_id=current.id,
+            "Access",
+            current.id,
             establishment_id=current.establishment_id,
             before=before,
             after=access_snapshot(current, access.account.email),
-            client_address=actor.client_address,
         )
     return await _reload(access.id)
 
@@ -403,26 +407,16 @@ async def revoke_access(policy: Policy, actor: Actor, access_id: int) -> Access:
         actor.viewer, "revoke", access, what="Access", message="You may not remove this access."
     )
     async with in_transaction():
-        await lock_establishment(access.establishment_id)
-        current = await Access.get_or_none(id=access.id)
-        if current is None:
-            raise NotFound("Access not found.")
-        if (
-            current.role == AccessRole.ADMIN.value
-            and await _admin_count(current.establishment_id) <= 1
-        ):
-            raise Conflict("An establishment keeps at least one admin.", reason=Reason.LAST_ADMIN)
+        current = await _locked(access, keeps_admin_role=False)
         before = access_snapshot(current, access.account.email)
         await Access.filter(id=current.id).delete()
-        await audit.record(
+        await audit.record_by(
+            actor,
             "access.revoked",
-            actor=actor.account,
-            target_type="Access",
-            target_id=current.id,
+            "Access",
+            current.id,
             establishment_id=current.establishment_id,
             before=before,
-            after=None,
-            client_address=actor.client_address,
         )
     access.role = current.role
     access.document_kinds = current.document_kinds
@@ -501,14 +495,13 @@ async def request_admin_access(
         request = await AdminAccessRequest.create(
             account=actor.account, establishment=establishment, message=message.strip()
         )
-        await audit.record(
+        await audit.record_by(
+            actor,
             "admin_request.filed",
-            actor=actor.account,
-            target_type="AdminAccessRequest",
-            target_id=request.id,
+            "AdminAccessRequest",
+            request.id,
             establishment_id=establishment.id,
             after={"account": actor.account.email, "message": request.message},
-            client_address=actor.client_address,
         )
     return await _reload_request(request.id)
 
@@ -556,15 +549,14 @@ async def decide_admin_access_request(
         )
         if not decided:
             raise Conflict("This request was already decided.", reason=Reason.ALREADY_ANSWERED)
-        await audit.record(
+        await audit.record_by(
+            actor,
             f"admin_request.{status.value.lower()}",
-            actor=actor.account,
-            target_type="AdminAccessRequest",
-            target_id=request.id,
+            "AdminAccessRequest",
+            request.id,
             establishment_id=establishment.id,
             before={"status": RequestStatus.PENDING.value},
             after={"status": status.value, "account": requester.email, "note": note.strip()},
-            client_address=actor.client_address,
         )
         if approve:
             await make_admin(

@@ -731,20 +731,41 @@ async def change_email(
             old_email=old_address,
             new_email=new_address,
         )
-        await audit.record(
+        await _record_email_change(
             "account.email_change_requested",
-            actor=account,
-            target_type="Account",
-            target_id=account.id,
-            before={"email": old_address},
-            after={
-                "email": new_address,
-                "enrollmentsLeavingHistory": leaving,
-                "enrollmentsJoiningHistory": joining,
-            },
-            client_address=client_address,
+            account,
+            old_address,
+            new_address,
+            leaving,
+            joining,
+            client_address,
         )
     return EmailChange(account, old_address, new_address, leaving, joining, confirmed=False)
+
+
+async def _record_email_change(
+    action: str,
+    account: Account,
+    old_address: str,
+    new_address: str,
+    leaving: int,
+    joining: int,
+    client_address: str,
+) -> None:
+    """The audit entry of a requested or confirmed e-mail change, with the history it moves."""
+    await audit.record(
+        action,
+        actor=account,
+        target_type="Account",
+        target_id=account.id,
+        before={"email": old_address},
+        after={
+            "email": new_address,
+            "enrollmentsLeavingHistory": leaving,
+            "enrollmentsJoiningHistory": joining,
+        },
+        client_address=client_address,
+    )
 
 
 async def confirm_email_change(token: str, *, client_address: str = "") -> EmailChange:
@@ -771,18 +792,14 @@ async def confirm_email_change(token: str, *, client_address: str = "") -> Email
             await revoke_tokens(account.id, ADDRESS_TOKENS)
             await grant_known_training_manager_accesses(account)
             await first_registrant_admin_on_verification(account)
-            await audit.record(
+            await _record_email_change(
                 "account.email_changed",
-                actor=account,
-                target_type="Account",
-                target_id=account.id,
-                before={"email": old_address},
-                after={
-                    "email": new_address,
-                    "enrollmentsLeavingHistory": leaving,
-                    "enrollmentsJoiningHistory": joining,
-                },
-                client_address=client_address,
+                account,
+                old_address,
+                new_address,
+                leaving,
+                joining,
+                client_address,
             )
             await queue_mail(
                 old_address,

@@ -6,6 +6,7 @@ from typing import Any
 
 from models.accounts import Account
 from models.audit import AuditEntry
+from services.actors import Actor
 
 
 async def record(
@@ -34,4 +35,27 @@ async def record(
         before=before,
         after=after,
         client_address=client_address[:64],
+    )
+
+
+async def record_by(
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    establishment_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """`record` for a use case's actor: their account, and the address they came from."""
+    return await record(
+        action,
+        actor=actor.account,
+        target_type=target_type,
+        target_id=target_id,
+        establishment_id=establishment_id,
+        before=before,
+        after=after,
+        client_address=actor.client_address,
     )

@@ -248,14 +248,7 @@ async def create_course(policy: Policy, actor: Actor, changes: CourseChanges) ->
                 "A course with code {code} exists.", code=values["code"], reason=Reason.CODE_TAKEN
             )
         course = await Course.create(**values)
-        await audit.record(
-            "course.created",
-            actor=actor.account,
-            target_type="Course",
-            target_id=course.id,
-            after=_plain(values),
-            client_address=actor.client_address,
-        )
+        await audit.record_by(actor, "course.created", "Course", course.id, after=_plain(values))
     return await get_course(course.id)
 
 
@@ -282,14 +275,13 @@ async def update_course(
         if values:
             before = {k: getattr(course, k) for k in values}
             await Course.filter(id=course.id).update(**values)
-            await audit.record(
+            await audit.record_by(
+                actor,
                 "course.updated",
-                actor=actor.account,
-                target_type="Course",
-                target_id=course.id,
+                "Course",
+                course.id,
                 before=_plain(before),
                 after=_plain(values),
-                client_address=actor.client_address,
             )
     return await get_course(course_id)
 
@@ -343,11 +335,11 @@ async def create_session(
             city=city,
             capacity=capacity,
         )
-        await audit.record(
+        await audit.record_by(
+            actor,
             "session.created",
-            actor=actor.account,
-            target_type="CourseSession",
-            target_id=session.id,
+            "CourseSession",
+            session.id,
             after=_plain(
                 {
                     "courseId": course.id,
@@ -357,7 +349,6 @@ async def create_session(
                     "capacity": capacity,
                 }
             ),
-            client_address=actor.client_address,
         )
     return await get_session(session.id)
 
@@ -430,14 +421,13 @@ async def update_session(
             values["capacity"] = capacity
         if values:
             await CourseSession.filter(id=session.id).update(**values)
-            await audit.record(
+            await audit.record_by(
+                actor,
                 "session.updated",
-                actor=actor.account,
-                target_type="CourseSession",
-                target_id=session.id,
+                "CourseSession",
+                session.id,
                 before=_plain(before),
                 after=_plain(values),
-                client_address=actor.client_address,
             )
     return await get_session(session_id)
 
@@ -456,14 +446,13 @@ async def close_session(
         )
         if not closed:
             raise await _not_open(session.id)
-        await audit.record(
+        await audit.record_by(
+            actor,
             "session.closed",
-            actor=actor.account,
-            target_type="CourseSession",
-            target_id=session.id,
+            "CourseSession",
+            session.id,
             before={"status": SessionStatus.OPEN.value},
             after={"status": SessionStatus.CLOSED.value, "at": now.isoformat()},
-            client_address=actor.client_address,
         )
     return await get_session(session_id)
 
@@ -531,14 +520,13 @@ async def cancel_session(
         ).update(status=SessionStatus.CANCELLED.value, cancelled_at=now)
         if not moved:
             raise await _not_open(session.id)
-        await audit.record(
+        await audit.record_by(
+            actor,
             "session.cancelled",
-            actor=actor.account,
-            target_type="CourseSession",
-            target_id=session.id,
+            "CourseSession",
+            session.id,
             before={"status": session.status},
             after={"status": SessionStatus.CANCELLED.value, "at": now.isoformat(), "reason": why},
-            client_address=actor.client_address,
         )
         # No booking can start now (they need an OPEN session); orders moving meanwhile are
         # caught by the compare-and-set on their status.
@@ -558,11 +546,11 @@ async def cancel_session(
                 )
                 if not done:
                     continue  # cancelled by its registrant meanwhile, seats already freed
-                await audit.record(
+                await audit.record_by(
+                    actor,
                     "enrollment.cancelled",
-                    actor=actor.account,
-                    target_type="Enrollment",
-                    target_id=enrollment.id,
+                    "Enrollment",
+                    enrollment.id,
                     establishment_id=enrollment.establishment_id,
                     before={"status": enrollment.status},
                     after={
@@ -571,7 +559,6 @@ async def cancel_session(
                         "reason": why,
                         "sessionCancelled": session.id,
                     },
-                    client_address=actor.client_address,
                 )
                 released += enrollment.seats
                 enrollment.status = EnrollmentStatus.CANCELLED.value

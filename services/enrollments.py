@@ -238,15 +238,14 @@ async def _move(
             currentStatus=current,
             reason=Reason.STATUS_CHANGED,
         )
-    await audit.record(
+    await audit.record_by(
+        actor,
         action,
-        actor=actor.account,
-        target_type="Enrollment",
-        target_id=enrollment.id,
+        "Enrollment",
+        enrollment.id,
         establishment_id=enrollment.establishment_id,
         before={"status": before},
         after={"status": to.value, "at": now.isoformat(), **(details or {})},
-        client_address=actor.client_address,
     )
     enrollment.status = to.value
 
@@ -301,21 +300,26 @@ async def _session(session_id: int, now: datetime) -> CourseSession:
     return session
 
 
-async def _book(
-    *,
-    session: CourseSession,
-    establishment: Establishment | None,
-    trainees: list[TraineeInput],
-    registrant_email: str,
-    registrant_name: str,
-    channel: Channel,
-    placed_by: Account,
-    actor: Actor,
-    now: datetime,
-    reference: str,
-) -> Enrollment:
-    """Book the seats and write the enrollment. Call inside a transaction. Nobody becomes
-    admin here: rule 9 applies when staff validate (`validate_enrollment`)."""
+@dataclass(frozen=True)
+class _Order:
+    """What a booking writes: the session, for which site (None for an individual), who
+    registers whom, by which channel, under which reference."""
+
+    session: CourseSession
+    establishment: Establishment | None
+    trainees: list[TraineeInput]
+    registrant_email: str
+    registrant_name: str
+    channel: Channel
+    reference: str
+
+
+async def _book(order: _Order, actor: Actor, now: datetime) -> Enrollment:
+    """Book the seats and write the enrollment, placed by the actor. Call inside a
+    transaction. Nobody becomes admin here: rule 9 applies when staff validate
+    (`validate_enrollment`)."""
+    session, establishment, trainees = order.session, order.establishment, order.trainees
+    registrant_email, channel = order.registrant_email, order.channel
     if establishment is not None:
         await lock_establishment(establishment.id)
     seats = len(trainees)
@@ -325,12 +329,12 @@ async def _book(
     )
     list_total = pricing.money(session.course.list_price * seats)
     enrollment = await Enrollment.create(
-        reference=reference,
+        reference=order.reference,
         session=session,
         establishment=establishment,
-        placed_by=placed_by,
+        placed_by=actor.account,
         registrant_email=registrant_email,
-        registrant_name=registrant_name,
+        registrant_name=order.registrant_name,
         channel=channel.value,
         status=S.PENDING_VALIDATION.value,
         seats=seats,
@@ -352,11 +356,11 @@ async def _book(
         ]
     )
     await refresh_search_text([enrollment.id])
-    await audit.record(
+    await audit.record_by(
+        actor,
         "enrollment.booked",
-        actor=actor.account,
-        target_type="Enrollment",
-        target_id=enrollment.id,
+        "Enrollment",
+        enrollment.id,
         establishment_id=establishment.id if establishment is not None else None,
         after={
             "status": S.PENDING_VALIDATION.value,
@@ -365,7 +369,6 @@ async def _book(
             "registrantEmail": registrant_email,
             "sessionId": session.id,
         },
-        client_address=actor.client_address,
     )
     return enrollment
 
@@ -434,18 +437,16 @@ async def enroll(
     async with in_transaction():
         await lock_account(actor.account.id)
         await booking_limits.check(viewer, actor.account, len(trainees))
-        enrollment = await _book(
-            session=session,
-            establishment=establishment,
-            trainees=trainees,
-            registrant_email=registrant_email,
-            registrant_name=registrant_name,
-            channel=Channel.WEB,
-            placed_by=actor.account,
-            actor=actor,
-            now=now,
-            reference=_new_reference(),
+        order = _Order(
+            session,
+            establishment,
+            trainees,
+            registrant_email,
+            registrant_name,
+            Channel.WEB,
+            _new_reference(),
         )
+        enrollment = await _book(order, actor, now)
     return Booking(
         enrollment=enrollment,
         in_registrant_history=policy.is_allowed(actor.viewer, "in_own_history", enrollment),
@@ -501,18 +502,16 @@ async def record_offline_enrollment(
             kind=AccountKind.COMPANY if establishment is not None else AccountKind.INDIVIDUAL,
             reason=f"inscription {reference} prise {how}",
         )
-        enrollment = await _book(
-            session=session,
-            establishment=establishment,
-            trainees=trainees,
-            registrant_email=registrant_email,
-            registrant_name=registrant_name,
-            channel=request.channel,
-            placed_by=actor.account,
-            actor=actor,
-            now=now,
-            reference=reference,
+        order = _Order(
+            session,
+            establishment,
+            trainees,
+            registrant_email,
+            registrant_name,
+            request.channel,
+            reference,
         )
+        enrollment = await _book(order, actor, now)
     return Booking(
         enrollment=enrollment,
         in_registrant_history=True,
@@ -744,14 +743,13 @@ async def request_postponement(
             message=text,
             requested_by=actor.account,
         )
-        await audit.record(
+        await audit.record_by(
+            actor,
             "enrollment.postponement_requested",
-            actor=actor.account,
-            target_type="Enrollment",
-            target_id=enrollment.id,
+            "Enrollment",
+            enrollment.id,
             establishment_id=enrollment.establishment_id,
             after={"requestId": request.id, "sessionId": target.id, "message": text},
-            client_address=actor.client_address,
         )
         if await mail_relay.may_mail(policy, actor, enrollment.registrant_email):
             await _mail_registrant(
@@ -827,11 +825,11 @@ async def answer_postponement(
                     reason=Reason.STATUS_CHANGED,
                 )
             await _release_seats(old_session_id, enrollment.seats)
-        await audit.record(
+        await audit.record_by(
+            actor,
             "enrollment.postponement_answered",
-            actor=actor.account,
-            target_type="Enrollment",
-            target_id=enrollment.id,
+            "Enrollment",
+            enrollment.id,
             establishment_id=enrollment.establishment_id,
             before={"sessionId": old_session_id},
             after={
@@ -839,7 +837,6 @@ async def answer_postponement(
                 "decision": verdict.value,
                 "sessionId": request.requested_session_id if approve else old_session_id,
             },
-            client_address=actor.client_address,
         )
         enrollment = (
             await Enrollment.filter(id=enrollment.id).select_related("session__course").get()

@@ -118,14 +118,13 @@ async def invite(
         inviter=actor.account.email,
         role=role.value,
     )
-    await audit.record(
+    await audit.record_by(
+        actor,
         "invitation.sent",
-        actor=actor.account,
-        target_type="Invitation",
-        target_id=invitation.id,
+        "Invitation",
+        invitation.id,
         establishment_id=establishment.id,
         after=_snapshot(invitation),
-        client_address=actor.client_address,
     )
     return invitation
 
@@ -190,15 +189,13 @@ async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) 
             raise Conflict(
                 "This invitation was already accepted or withdrawn.", reason=Reason.NOT_PENDING
             )
-        await audit.record(
+        await audit.record_by(
+            actor,
             "invitation.withdrawn",
-            actor=actor.account,
-            target_type="Invitation",
-            target_id=invitation.id,
+            "Invitation",
+            invitation.id,
             establishment_id=invitation.establishment_id,
             before=_snapshot(invitation),
-            after=None,
-            client_address=actor.client_address,
         )
     invitation.withdrawn_at = now
     return invitation

@@ -69,12 +69,7 @@ class EstablishmentType:
     async def pending_admin_requests(self, info: Info) -> list[AdminAccessRequestType] | None:
         policy, viewer = info.context.policy, info.context.viewer
         service.authorize_read_admin_requests(policy, viewer, self.model)
-        loader = batched(
-            info.context,
-            "access.pending_admin_requests_by_establishment",
-            lambda ids: service.pending_admin_requests_of(policy, viewer, list(ids)),
-        )
-        rows = await loader.load(self.model.id)
+        rows = await info.context.loaders.pending_admin_requests.load(self.model.id)
         return [AdminAccessRequestType.from_model(row) for row in rows]
 
     @strawberry.field(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models.access import Access, Invitation
+from models.access import Access, AdminAccessRequest, Invitation
 from models.catalog import Course
 from models.companies import Establishment
 from models.enrollments import Invoice, PostponementRequest, Trainee
@@ -77,6 +77,12 @@ class Loaders:
         """Establishment id -> its pending invitations the viewer may read."""
         policy, viewer = self._policy, self._viewer
         return _loader(lambda ids: invitation_service.pending_invitations_of(policy, viewer, ids))
+
+    @cached_property
+    def pending_admin_requests(self) -> DataLoader[int, list[AdminAccessRequest]]:
+        """Establishment id -> its PENDING admin access requests the viewer may read."""
+        policy, viewer = self._policy, self._viewer
+        return _loader(lambda ids: access.pending_admin_requests_of(policy, viewer, list(ids)))
 
     @cached_property
     def manage_flags(self) -> DataLoader[int, bool]:

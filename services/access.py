@@ -26,6 +26,7 @@ from models.companies import Establishment
 from models.enums import AccessRole, DocumentKind, RequestStatus
 from policies.engine import Policy, Viewer
 from services import audit, invitations
+from services import audit_log as audit_log_service
 from services.actors import Actor
 from services.admins import access_snapshot, make_admin
 from services.emails import normalize_email
@@ -113,22 +114,8 @@ async def audit_log(
 ) -> list[AuditEntry]:
     """The latest audit entries of an establishment, newest first (admins and staff)."""
     size = DEFAULT_AUDIT_PAGE if first is None else first
-    if size < 1 or size > MAX_AUDIT_PAGE:
-        raise BadUserInput(
-            "first must be between 1 and {max}.",
-            field="first",
-            max=MAX_AUDIT_PAGE,
-            reason=Reason.OUT_OF_RANGE,
-        )
-    establishment = await Establishment.get_or_none(id=establishment_id)
-    if establishment is None:
-        raise NotFound("Establishment not found.")
-    policy.authorize(
-        viewer,
-        "read_audit_log",
-        establishment,
-        what="Establishment",
-        message="Only the admins of this establishment may read its audit log.",
+    await audit_log_service.authorize_audit_log(
+        policy, viewer, establishment_id, size, MAX_AUDIT_PAGE
     )
     return (
         await AuditEntry.filter(establishment_id=establishment_id)

@@ -63,21 +63,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from None
 
 
-async def audit_log_page(
-    policy: Policy,
-    viewer: Viewer,
-    establishment_id: int,
-    criteria: AuditFilter,
-    first: int | None = None,
-    after: str | None = None,
-) -> AuditPage:
-    """A page of an establishment's audit log, newest first (admins and staff)."""
-    size = DEFAULT_PAGE if first is None else first
-    if size < 1 or size > MAX_PAGE:
+async def authorize_audit_log(
+    policy: Policy, viewer: Viewer | None, establishment_id: int, size: int, max_size: int
+) -> None:
+    """Check a page size, then that the viewer may read this establishment's audit log
+    (NOT_FOUND when they may not even see it, FORBIDDEN otherwise)."""
+    if size < 1 or size > max_size:
         raise BadUserInput(
             "first must be between 1 and {max}.",
             field="first",
-            max=MAX_PAGE,
+            max=max_size,
             reason=Reason.OUT_OF_RANGE,
         )
     establishment = await Establishment.get_or_none(id=establishment_id)
@@ -90,6 +85,19 @@ async def audit_log_page(
         what="Establishment",
         message="Only the admins of this establishment may read its audit log.",
     )
+
+
+async def audit_log_page(
+    policy: Policy,
+    viewer: Viewer,
+    establishment_id: int,
+    criteria: AuditFilter,
+    first: int | None = None,
+    after: str | None = None,
+) -> AuditPage:
+    """A page of an establishment's audit log, newest first (admins and staff)."""
+    size = DEFAULT_PAGE if first is None else first
+    await authorize_audit_log(policy, viewer, establishment_id, size, MAX_PAGE)
     query = AuditEntry.filter(establishment_id=establishment_id)
     if criteria.actions is not None:
         query = query.filter(action__in=list(criteria.actions))

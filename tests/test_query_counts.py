@@ -109,7 +109,7 @@ async def test_a_page_costs_the_same_queries_and_policy_calls_at_any_size(
     token = await factories.token_for(viewer)
 
     costs = {}
-    for first in (10, 100, 1000):
+    for first in (10, 50, 100):
         sql, oso, data = await _costs(token, first)
         page = data["enrollments"]
         assert page["totalCount"] == 1000
@@ -120,7 +120,7 @@ async def test_a_page_costs_the_same_queries_and_policy_calls_at_any_size(
         assert node["trainingAgreement"] is not None
         costs[first] = (sql, oso)
 
-    assert costs[10] == costs[100] == costs[1000], costs
+    assert costs[10] == costs[50] == costs[100], costs
     sql, oso = costs[10]
     assert 1 <= sql <= MAX_RESOLVER_QUERIES, costs
     assert oso >= 1, costs  # the policy really was asked (fresh engine, cold cache)
@@ -142,8 +142,8 @@ async def test_a_warm_policy_answers_pages_without_asking_oso_again() -> None:
         cold = policy.calls
         data = (await gql(client, QUERY, {"first": 20}, token=token)).ok()
     assert cold >= 1
-    # Only the page-size check of the viewer itself (`export_enrollments`) may run again.
-    assert policy.calls - cold <= 1
+    # Nothing is asked again: the page size needs no decision, the filters are cached.
+    assert policy.calls == cold
     assert [d["kind"] for d in data["enrollments"]["edges"][0]["node"]["documents"]] == [
         "EVALUATION"
     ]
@@ -180,4 +180,5 @@ async def test_plain_fields_of_a_page_are_read_without_a_resolver_call(monkeypat
         data = (await gql(client, QUERY, {"first": 40}, token=token)).ok()
 
     assert len(data["enrollments"]["edges"]) == 40
-    assert resolved == []
+    # Only `totalCount`, which has code of its own (the count, run only when selected).
+    assert resolved == ["EnrollmentConnection.totalCount"]

@@ -423,7 +423,15 @@ async def page_rows(
     order: Sequence[str] = ("-booked_at", "-id"),
 ) -> list[EnrollmentRow]:
     """The enrollments of `query` as `EnrollmentRow`s, with the CASE columns of `annotations`
-    (from `_kind_annotations`), in one query: the one shape `EnrollmentType` is built from."""
+    (from `_kind_annotations`), in one query: the one shape `EnrollmentType` is built from.
+
+    The page's ids are chosen first (a subquery: the filter, the order, the limit, on the
+    enrollment table alone), then only those rows are joined to their session and course and
+    get their CASE columns. Without it, a page of a whole history that no index reads in
+    order (several establishments, or the registrant's own orders besides) joined and
+    computed every matching row before keeping 50: 55 ms for 21,000 rows on PostgreSQL,
+    5 ms with it."""
+    page = Subquery(query.order_by(*order).limit(limit).values("id"))
     session_columns = {f"session__{name}": name for name in _SESSION_COLUMNS}
 
     def make(v: dict[str, Any]) -> EnrollmentRow:
@@ -437,9 +445,9 @@ async def page_rows(
         )
 
     return await values_in_slices(
-        query.annotate(**annotations)
+        Enrollment.filter(id__in=page)
+        .annotate(**annotations)
         .order_by(*order)
-        .limit(limit)
         .values(
             *_ENROLLMENT_COLUMNS,
             *session_columns,

@@ -34,12 +34,28 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+# PostgreSQL session settings of every connection. asyncpg prepares each statement and
+# reuses it; after five runs PostgreSQL may switch a prepared statement to a generic plan,
+# one plan for every parameter value, chosen on average estimates. For the history's
+# queries that is wrong exactly when it matters: a 20,000-row establishment and a 10-row one
+# need different plans, and an estimate that goes wrong turned a 0.3 ms page into an 89 ms
+# one (issue 20). A custom plan for each run costs its planning (a fraction of a
+# millisecond for our statements, within the noise of a request: see tests/test_query_plans.py).
+POSTGRES_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """SQLite URLs get `performance.sqlite_readers` (reads beside writes); others stay as is."""
-    if not database_url.startswith("sqlite://"):
-        return database_url
+    """SQLite URLs get `performance.sqlite_readers` (reads beside writes); PostgreSQL
+    connections get `POSTGRES_SETTINGS`; others stay as is."""
+    if database_url.startswith("sqlite://"):
+        connection = expand_db_url(database_url)
+        connection["engine"] = "performance.sqlite_readers"
+        return connection
     connection = expand_db_url(database_url)
-    connection["engine"] = "performance.sqlite_readers"
+    if connection["engine"] != "tortoise.backends.asyncpg":
+        return database_url
+    credentials = connection["credentials"]
+    credentials["server_settings"] = {**POSTGRES_SETTINGS, **credentials.get("server_settings", {})}
     return connection
 
 

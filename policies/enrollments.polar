@@ -46,8 +46,8 @@ allow(viewer: Viewer, "record_invoice", _enrollment: Enrollment) if is_staff(vie
 allow(viewer: Viewer, "attach_document", _enrollment: Enrollment) if is_staff(viewer);
 allow(viewer: Viewer, "staff_cancel", _enrollment: Enrollment) if is_staff(viewer);
 
-# Dashboards: people with an access to an establishment, and staff, may fetch up to
-# 1,000 enrollments per page; everyone else 100.
+# Exports: people with an access to an establishment, and staff, may download the
+# history as a file (GET /exports/enrollments.csv); GraphQL pages are 100 rows for everyone.
 allow(viewer: Viewer, "export_enrollments", viewer: Viewer) if
   grant in viewer.accesses and
   has_access(viewer, grant.establishment_id);

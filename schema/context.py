@@ -14,7 +14,7 @@ from policies.engine import Policy, Viewer
 from schema.loaders import Loaders
 from services.actors import Actor
 from services.errors import Unauthenticated
-from services.login_sessions import session_for_token, viewer_for_account
+from services.login_sessions import signed_in
 
 
 @dataclass
@@ -80,16 +80,15 @@ async def build_context(request: Request, policy: Policy) -> Context:
     account: Account | None = None
     viewer: Viewer | None = None
     token = bearer_token(request)
-    session = await session_for_token(token) if token else None
-    if session is not None:
-        account = session.account
-        viewer = await viewer_for_account(session.account)
+    caller = await signed_in(token) if token else None
+    if caller is not None:
+        account, viewer = caller.account, caller.viewer
     context = Context(
         request=request,
         policy=policy,
         account=account,
         viewer=viewer,
-        token=token if session is not None else None,
+        token=token if caller is not None else None,
     )
     request_id = getattr(request.state, "request_id", None)
     if request_id:

@@ -340,9 +340,15 @@ class PageInfo:
 class EnrollmentConnection:
     edges: list[EnrollmentEdge] = strawberry.field(description="The rows of the page.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
-    total_count: int = strawberry.field(
-        description="How many enrollments match the filter for this viewer, across all pages."
+    page: strawberry.Private[history.HistoryPage]
+
+    @strawberry.field(
+        description="How many enrollments match the filter for this viewer, across all pages. "
+        "Counted only when selected (one more query): leave it out of the requests that only "
+        "turn pages."
     )
+    async def total_count(self) -> int:
+        return await self.page.count()
 
     @strawberry.field(description="The enrollments of the page, without cursors.")
     def nodes(self) -> list[EnrollmentType]:
@@ -471,8 +477,8 @@ class ListQuery:
         first: Annotated[
             int | None,
             strawberry.argument(
-                description="Page size: 20 by default, at most 100 (1,000 for "
-                "establishment dashboards and staff)."
+                description="Page size: 20 by default, at most 100. Whole histories are "
+                "exported as a file: `GET /exports/enrollments.csv` (or `.jsonl`)."
             ),
         ] = None,
         after: Annotated[
@@ -527,7 +533,7 @@ class ListQuery:
                 has_previous_page=page.has_previous_page,
                 start_cursor=edges[0].cursor if edges else None,
             ),
-            total_count=page.total_count,
+            page=page,
         )
 
     @strawberry.field(

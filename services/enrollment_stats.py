@@ -32,7 +32,7 @@ class Stats:
 async def enrollment_stats(policy: Policy, viewer: Viewer | None, criteria: HistoryFilter) -> Stats:
     """What the list with this filter would count, by status and by establishment (null for
     orders of individuals). Amounts are net prices of all seats."""
-    base = filtered(policy, viewer, visible_enrollments(policy, viewer), criteria)
+    base = filtered(policy, viewer, visible_enrollments(policy, viewer, criteria.known()), criteria)
     groups: dict[str, list[Group]] = {}
     for column in ("status", "establishment_id"):
         rows = (

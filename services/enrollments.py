@@ -879,9 +879,9 @@ async def overdue_validations(
     )
     return history.HistoryPage(
         enrollments=rows,
-        total_count=len(rows),
         has_next_page=False,
         visible_kinds={row.id: history._row_kinds(row, always) for row in rows},
+        total_count=len(rows),
     )
 
 

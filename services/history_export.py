@@ -91,8 +91,9 @@ async def records(
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The history as records, a chunk at a time (one query for the rows and one for their
     documents per chunk)."""
-    base = filtered(policy, viewer, visible_enrollments(policy, viewer), criteria)
-    annotations, always = _kind_annotations(policy, viewer)
+    given = criteria.known()
+    base = filtered(policy, viewer, visible_enrollments(policy, viewer, given), criteria)
+    annotations, always = _kind_annotations(policy, viewer, given)
     last: EnrollmentRow | None = None
     while True:
         query = base

@@ -255,7 +255,7 @@ async def test_the_whole_history_without_a_filter_includes_bruno_s_own_enrollmen
     policy: Policy,
 ) -> None:
     acme = await _seed()
-    answer = await both(policy, PAGE, {"first": 1000}, acme.bruno)
+    answer = await both(policy, PAGE, {"first": 100}, acme.bruno)
     nodes = [edge["node"] for edge in answer["data"]["enrollments"]["edges"]]
     own = next(n for n in nodes if n["id"] == str(acme.individual_id))
     assert own["establishmentId"] is None

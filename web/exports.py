@@ -21,7 +21,7 @@ from schema.ids import parse_id
 from services import history_export
 from services.errors import BadUserInput, Forbidden, Reason, ServiceError
 from services.history import HistoryFilter, Ordering, SortField
-from services.login_sessions import session_for_token, viewer_for_account
+from services.login_sessions import signed_in
 
 STATUS = {BadUserInput: 400, Forbidden: 403}
 
@@ -80,10 +80,10 @@ async def export_enrollments(request: Request) -> Response:
     if format not in history_export.FORMATS:
         return _refusal(404, "NOT_FOUND", "Exports are .csv or .jsonl.")
     token = bearer_token(request)
-    session = await session_for_token(token) if token else None
-    if session is None:
+    caller = await signed_in(token) if token else None
+    if caller is None:
         return _refusal(401, "UNAUTHENTICATED", "You must be signed in.")
-    viewer = await viewer_for_account(session.account)
+    viewer = caller.viewer
     policy = request.app.state.policy
     try:
         criteria, ordering = criteria_from(request.query_params)

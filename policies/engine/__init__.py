@@ -20,12 +20,12 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from oso import Oso
 from polar import Variable
@@ -42,6 +42,7 @@ from models.audit import AuditEntry
 from models.companies import Company, Establishment
 from models.documents import Document
 from models.enrollments import Enrollment, Invoice
+from policies.engine.constraints import NOT_SAME, NOTHING, SAME, Atom, Disjunction
 from services.errors import Forbidden, NotFound, Reason
 
 # The folder of `.polar` files, `policies/`. POLICIES_DIR points the server, the tools and
@@ -145,13 +146,15 @@ class FilterQuery:
     model: type[Model]
     q: Q
     pk: Any = None
+    rows: Disjunction = NOTHING
 
 
 class TortoiseAdapter(DataAdapter):
     """Turns an Oso `DataFilter` into a Tortoise `Q` on the filter's root model.
 
     Each relation Oso asks to join becomes a `relation__field` lookup path; each disjunct
-    of conditions becomes an AND of lookups; the disjuncts are OR-ed.
+    of conditions becomes an AND of lookups; the disjuncts are OR-ed, in the canonical form
+    of `constraints.Disjunction` (no repeated or redundant condition, a stable order).
 
     Oso's engine is synchronous, so when a rule follows a relation of a concrete object
     (`document.enrollment`) the related row must already be loaded: `execute_query` serves
@@ -171,15 +174,19 @@ class TortoiseAdapter(DataAdapter):
             and filter.conditions[0][0].cmp == "Eq"
         ):
             pk = filter.conditions[0][0].right
-        if not filter.conditions:
-            return FilterQuery(filter.model, MATCH_NOTHING)
-        if any(not conj for conj in filter.conditions):  # an unconditional branch: every row
-            return FilterQuery(filter.model, Q(), pk)
-        disjuncts = [self._conjunction(conj, prefixes) for conj in filter.conditions]
-        result = disjuncts[0]
-        for q in disjuncts[1:]:
-            result = result | q
-        return FilterQuery(filter.model, result, pk)
+        branches: list[list[Atom]] = []
+        for conjunction in filter.conditions:
+            atoms: list[Atom] = []
+            for condition in conjunction:
+                atom = self._condition(condition, prefixes)
+                if atom is False:
+                    break
+                if atom is not True:
+                    atoms.append(atom)
+            else:
+                branches.append(atoms)
+        rows = Disjunction.of(branches)
+        return FilterQuery(filter.model, rows.q(MATCH_NOTHING), pk, rows)
 
     def execute_query(self, query: FilterQuery) -> list[Model]:
         instance = (_preloaded.get() or {}).get((query.model, query.pk))
@@ -190,35 +197,25 @@ class TortoiseAdapter(DataAdapter):
             )
         return [instance]
 
-    def _conjunction(self, conditions: list[Condition], prefixes: dict[type, str]) -> Q:
-        q = Q()
-        for condition in conditions:
-            q &= self._condition(condition, prefixes)
-        return q
-
-    def _condition(self, condition: Condition, prefixes: dict[type, str]) -> Q:
+    def _condition(self, condition: Condition, prefixes: dict[type, str]) -> Atom | bool:
+        """One comparison as an `Atom`, or its answer when it compares two constants."""
         left, right, cmp = condition.left, condition.right, condition.cmp
         if not isinstance(left, Projection):
             left, right = right, left
         if not isinstance(left, Projection):  # two constants: decide now
-            truth = (left == right) if cmp == "Eq" else (left != right)
-            return Q() if truth else MATCH_NOTHING
+            return (left == right) if cmp == "Eq" else (left != right)
         path = self._path(left, prefixes)
         if isinstance(right, Projection):
-            from tortoise.expressions import F
-
-            value: Any = F(self._path(right, prefixes))
-        else:
-            value = self._value(right)
-        if cmp == "Eq":
-            return Q(**{path: value})
-        if cmp == "Neq":
-            return ~Q(**{path: value})
-        members: dict[str, Any] = {f"{path}__in": list(value)}
-        if cmp == "In":
-            return Q(**members)
-        if cmp == "Nin":
-            return ~Q(**members)
+            if cmp not in ("Eq", "Neq"):
+                raise ValueError(f"unsupported comparison {cmp} between two fields")
+            return Atom(path, SAME if cmp == "Eq" else NOT_SAME, (self._path(right, prefixes),))
+        value = self._value(right)
+        if cmp in ("Eq", "Neq"):
+            return Atom.member(path, [value], negated=cmp == "Neq")
+        if cmp in ("In", "Nin"):
+            if not value:  # in nothing: never; not in nothing: always
+                return cmp == "Nin"
+            return Atom.member(path, value, negated=cmp == "Nin")
         raise ValueError(f"unsupported comparison {cmp}")
 
     @staticmethod
@@ -424,39 +421,76 @@ class Policy:
             raise _forbidden(message, reason)
 
     # -- lists, as SQL ------------------------------------------------------------------
-    def filter(self, viewer: Viewer | None, action: str, model: type[Model]) -> Q:
-        """A `Q` selecting the rows of `model` on which `viewer` may perform `action`."""
+    def filter(
+        self,
+        viewer: Viewer | None,
+        action: str,
+        model: type[Model],
+        given: Known | None = None,
+    ) -> Q:
+        """A `Q` selecting the rows of `model` on which `viewer` may perform `action`.
+
+        `given` (column -> the values it can have) states what the caller already knows of
+        the rows, because its own filter says so (`{"establishment_id": (7,)}` for a page of
+        one establishment): the `Q` is then simplified for those rows only, and is only
+        right AND-ed with that filter."""
         if viewer is None:
             return MATCH_NOTHING
         key = ("allow", self.generation, viewer.fingerprint(), action, model)
-        return self._cached(key, lambda: self._partial("allow", viewer, action, model, ()))
+        return self._q(viewer, key, given)
 
-    def field_filter(self, viewer: Viewer | None, action: str, model: type[Model], name: str) -> Q:
-        """A `Q` selecting the rows of `model` on which `viewer` may `action` field `name`."""
+    def field_filter(
+        self,
+        viewer: Viewer | None,
+        action: str,
+        model: type[Model],
+        name: str,
+        given: Known | None = None,
+    ) -> Q:
+        """A `Q` selecting the rows of `model` on which `viewer` may `action` field `name`
+        (`given` as for `filter`)."""
         if viewer is None:
             return MATCH_NOTHING
         key = ("allow_field", self.generation, viewer.fingerprint(), action, model, name)
-        return self._cached(
-            key, lambda: self._partial("allow_field", viewer, action, model, (name,))
+        return self._q(viewer, key, given)
+
+    def _q(self, viewer: Viewer, key: tuple[Any, ...], given: Known | None) -> Q:
+        """The cached `Q` of the rows of `key` (given what the caller knows of them)."""
+        known = _known(given)
+        return cast(
+            Q,
+            self._cached(
+                ("q", *key, known),
+                lambda: self._rows(viewer, key).given(dict(known)).q(MATCH_NOTHING),
+            ),
         )
 
-    def _cached(self, key: tuple[Any, ...], compute: Any) -> Q:
+    def _rows(self, viewer: Viewer, key: tuple[Any, ...]) -> Disjunction:
+        """The cached rows (`Disjunction`) the policy's rule allows for `key`."""
+        rule, _generation, _fingerprint, action, model, *extra = key
+        return cast(
+            Disjunction,
+            self._cached(key, lambda: self._partial(rule, viewer, action, model, tuple(extra))),
+        )
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        q = compute()
+        value = compute()
         with self._lock:
-            self._cache[key] = q
+            self._cache[key] = value
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return q
+        return value
 
     def _partial(
         self, rule: str, viewer: Viewer, action: str, model: type[Model], extra: tuple[Any, ...]
-    ) -> Q:
-        """Partially evaluate `rule(viewer, action, <unknown model>, *extra)` into a Q."""
+    ) -> Disjunction:
+        """Partially evaluate `rule(viewer, action, <unknown model>, *extra)` into the rows
+        it allows."""
         self.calls += 1
         oso = self._oso
         host = oso.host
@@ -479,7 +513,19 @@ class Policy:
         ]
         types = serialize_types(host.distinct_user_types(), host.types)
         plan = oso.ffi_polar.build_data_filter(types, bindings, "resource", class_name)
-        return host.adapter.build_query(DataFilter.parse(oso, plan)).q
+        built = host.adapter.build_query(DataFilter.parse(oso, plan))
+        return cast(FilterQuery, built).rows
+
+
+# What a caller knows of the rows it filters: column -> the values it can have.
+Known = Mapping[str, Collection[Any]]
+
+
+def _known(given: Known | None) -> tuple[tuple[str, frozenset[Any]], ...]:
+    """`given` as a hashable cache key."""
+    if not given:
+        return ()
+    return tuple(sorted((path, frozenset(values)) for path, values in given.items()))
 
 
 def _loaded_relations(resource: Any) -> dict[tuple[type, Any], Model]:

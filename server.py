@@ -65,9 +65,16 @@ class EspaceGraphQL(GraphQL[Context, None]):
                 [
                     *operation_limits(settings),
                     *([GraphQLMetrics] if settings.metrics_enabled else []),
-                    ParsedOnce,  # after the token limit, which sets the parse options
-                    ValidatedOnce,  # after the extensions adding validation rules
-                ]
+                    *(
+                        [
+                            ParsedOnce,  # after the token limit, which sets the parse options
+                            ValidatedOnce,  # after the extensions adding validation rules
+                        ]
+                        if settings.espace_operation_caches
+                        else []
+                    ),
+                ],
+                standard_execution=settings.espace_standard_execution,
             ),
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=settings.is_dev,
@@ -163,7 +170,7 @@ class EspaceGraphQL(GraphQL[Context, None]):
         ]
         if request_error and _wants_graphql_response(request):
             response = graphql_media.without_data(dict(response))  # type: ignore[assignment]
-        if type(result) is ExecutionResult:
+        if type(result) is ExecutionResult and get_settings().espace_sliced_json:
             return await json_encoding.encoded(response)
         return response
 
@@ -230,7 +237,8 @@ def create_app(
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await ensure_migrated()
                 async with background_sender(settings):  # delivers the mail outbox
-                    tune_for_serving()
+                    if settings.espace_tune_process:
+                        tune_for_serving()
                     try:
                         yield
                     finally:

@@ -36,7 +36,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 def _connection(database_url: str) -> str | dict[str, Any]:
     """SQLite URLs get `performance.sqlite_readers` (reads beside writes); others stay as is."""
-    if not database_url.startswith("sqlite://"):
+    from settings import get_settings
+
+    if not database_url.startswith("sqlite://") or not get_settings().espace_sqlite_readers:
         return database_url
     connection = expand_db_url(database_url)
     connection["engine"] = "performance.sqlite_readers"

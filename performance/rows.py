@@ -28,6 +28,10 @@ SLICE_ROWS = 50
 async def values_in_slices(query: ValuesQuery[Any], make: Callable[[dict[str, Any]], T]) -> list[T]:
     """`make(row)` for each row (a dict) of `query`, the rows converted exactly as awaiting the
     query would convert them (Tortoise's own `ValuesQuery._execute`, sliced)."""
+    from settings import get_settings
+
+    if not get_settings().espace_sliced_rows:
+        return [make(row) for row in await query]
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, values = query.query.get_parameterized_sql()

@@ -22,7 +22,7 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     return [
         Middleware(RequestIdMiddleware, trusted_proxies=settings.trusted_proxies),
         Middleware(ForwardedClientMiddleware, trusted=settings.trusted_proxies),
-        Middleware(RequestTurnsMiddleware),
+        *([Middleware(RequestTurnsMiddleware)] if settings.espace_give_way else []),
         Middleware(SecurityHeadersMiddleware, production=not settings.is_dev),
         Middleware(
             CORSMiddleware,

@@ -91,9 +91,6 @@ class Settings(BaseSettings):
     espace_operation_caches: bool = True  # parse and validate each query text once
     espace_sqlite_readers: bool = True  # SQLite reads on their own connections
     espace_tune_process: bool = True  # GIL switch interval and gc.freeze() at start-up
-    espace_give_way: bool = True  # MEASURING
-    espace_sliced_rows: bool = True  # MEASURING
-    espace_sliced_json: bool = True  # MEASURING
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -45,9 +45,6 @@ PIECES: dict[str, tuple[str, str]] = {
     "operation caches": ("ESPACE_OPERATION_CACHES", "0"),
     "sqlite readers": ("ESPACE_SQLITE_READERS", "0"),
     "process tuning": ("ESPACE_TUNE_PROCESS", "0"),
-    "give-way scheduler": ("ESPACE_GIVE_WAY", "0"),
-    "row slicing": ("ESPACE_SLICED_ROWS", "0"),
-    "sliced json": ("ESPACE_SLICED_JSON", "0"),
 }
 
 PAGE_QUERY = """query Page($first: Int) { enrollments(first: $first) { totalCount edges { node {

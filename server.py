@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,7 +32,6 @@ from infra.mail_outbox import watching_queued_mail
 from infra.mail_sender import background_sender
 from infra.storage import close_storages
 from models.database import ensure_migrated, tortoise_config
-from performance import json_encoding
 from performance.operation_cache import ParsedOnce, ValidatedOnce
 from performance.process import tune_for_serving
 from policies.engine import Policy
@@ -65,9 +65,16 @@ class EspaceGraphQL(GraphQL[Context, None]):
                 [
                     *operation_limits(settings),
                     *([GraphQLMetrics] if settings.metrics_enabled else []),
-                    ParsedOnce,  # after the token limit, which sets the parse options
-                    ValidatedOnce,  # after the extensions adding validation rules
-                ]
+                    *(
+                        [
+                            ParsedOnce,  # after the token limit, which sets the parse options
+                            ValidatedOnce,  # after the extensions adding validation rules
+                        ]
+                        if settings.espace_operation_caches
+                        else []
+                    ),
+                ],
+                standard_execution=settings.espace_standard_execution,
             ),
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=settings.is_dev,
@@ -151,9 +158,8 @@ class EspaceGraphQL(GraphQL[Context, None]):
                     mail_sender.wake()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        """The response with its JSON already encoded, a slice at a time (see
-        `performance.json_encoding`). Not the first part of an incremental (@defer) response, which
-        Strawberry edits after this hook."""
+        """Notes whether the request itself failed (parse, validation), which
+        `application/graphql-response+json` answers without `data` and with 400."""
         response = await super().process_result(request, result)
         # A parse or validation failure comes as a `PreExecutionError`, a subclass.
         request_error = graphql_media.is_request_error(result)
@@ -163,8 +169,6 @@ class EspaceGraphQL(GraphQL[Context, None]):
         ]
         if request_error and _wants_graphql_response(request):
             response = graphql_media.without_data(dict(response))  # type: ignore[assignment]
-        if type(result) is ExecutionResult:
-            return await json_encoding.encoded(response)
         return response
 
     async def run(
@@ -188,8 +192,8 @@ class EspaceGraphQL(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        """orjson: about ten times faster than `json.dumps` on a 1,000-row page."""
-        return json_encoding.encode_json(data)
+        """orjson: about ten times faster than `json.dumps` on a long page."""
+        return orjson.dumps(data)
 
 
 def _wants_graphql_response(request: Request) -> bool:
@@ -230,7 +234,8 @@ def create_app(
             async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
                 await ensure_migrated()
                 async with background_sender(settings):  # delivers the mail outbox
-                    tune_for_serving()
+                    if settings.espace_tune_process:
+                        tune_for_serving()
                     try:
                         yield
                     finally:

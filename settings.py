@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     # Mails a customer's action sends to an address other than their own, per recipient
     # and hour (cancellation and postponement notices, invitations, e-mail change links).
     mails_to_others_per_recipient_per_hour: int = 5
+    # The pieces of `performance/` (performance/README.md says what each buys); each can be
+    # switched off without editing code, e.g. to tell whether it is behind a problem.
+    espace_standard_execution: bool = False  # graphql-core's own executor, not EspaceExecutor
+    espace_operation_caches: bool = True  # parse and validate each query text once
+    espace_sqlite_readers: bool = True  # SQLite reads on their own connections
+    espace_tune_process: bool = True  # GIL switch interval and gc.freeze() at start-up
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -1,4 +1,9 @@
-"""PDF generation with fpdf2 (core fonts: text is limited to Latin-1, others become '?')."""
+"""PDF generation with fpdf2 (core fonts: text is limited to Latin-1, others become '?').
+
+fpdf2 is imported when a PDF is first made, not with this module: it brings Pillow and
+fontTools, about 30 MB of every serving process that never makes a PDF
+(performance/README.md, memory).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _latin1(text: str) -> str:
@@ -16,6 +23,8 @@ def _latin1(text: str) -> str:
 
 def simple_pdf(lines: Sequence[str], title: str | None = None) -> bytes:
     """A one-page A4 PDF: an optional title, then one paragraph per line."""
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_creator("Espace")
     pdf.set_compression(False)  # stable bytes; documents are small
@@ -57,6 +66,8 @@ ORGANISATION = "Espace Formation"
 
 
 def _new_pdf(title: str) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_creator("Espace")
     pdf.set_title(_latin1(title))

@@ -45,9 +45,13 @@ POSTGRES_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """SQLite URLs get `performance.sqlite_readers` (reads beside writes); PostgreSQL
-    connections get `POSTGRES_SETTINGS`; others stay as is."""
+    """SQLite URLs get `performance.sqlite_readers` (reads beside writes) unless switched off
+    (`ESPACE_SQLITE_READERS`); PostgreSQL connections get `POSTGRES_SETTINGS`; others stay as is."""
+    from settings import get_settings
+
     if database_url.startswith("sqlite://"):
+        if not get_settings().espace_sqlite_readers:
+            return database_url
         connection = expand_db_url(database_url)
         connection["engine"] = "performance.sqlite_readers"
         return connection

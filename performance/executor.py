@@ -1,10 +1,9 @@
 """How GraphQL operations are executed: graphql-core's executor, made cheap for long lists.
 
-A 1,000-row page of enrollments with their documents is about 76,000 fields. graphql-core
+A 50-row page of enrollments with their documents is about 3,800 fields. graphql-core
 completes each one the same general way (a resolve info, a response path, a resolver call,
-then a recursive completion), about 15 µs a field, so the page cost a second of CPU and held
-the event loop for all of it. The changes below all live in the executor; the schema and
-the answers are the same (bench/RESULTS.md):
+then a recursive completion), about 15 µs a field. The changes below all live in the
+executor; the schema and the answers are the same (performance/README.md has the figures):
 
 - **Plain fields are read directly.** A field with no resolver of its own (a Strawberry
   "basic" field) whose type is a scalar, an enum or a list of them is read with one
@@ -19,10 +18,6 @@ the answers are the same (bench/RESULTS.md):
 - **The time budget is checked here**, before each field resolved the standard way and
   before each object read directly, instead of through a per-field middleware that wrapped
   every resolver (and ruled out the first change).
-- **Long lists let other requests in.** Completing a list reaches a slice boundary
-  (`performance.turns.give_way`) every `SLICE_SECONDS` of work, where a request that has
-  done more work than others waits for them: a small query arriving during a 1,000-row
-  export waits milliseconds, not the whole export.
 
 Resolvers with code of their own, field middleware, `@defer`/`@stream` and errors all go the
 standard way.
@@ -55,15 +50,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-from performance import turns
 from schema import limits
-
-# Work done on a list before letting the event loop run other requests: a small query waits
-# about this long at each of its own awaits (dozens) while an export runs. 2 ms gave an
-# isolation ratio of 12 on PostgreSQL, 0.5 ms 7, at no cost measurable in the other cases.
-SLICE_SECONDS = 0.0005
-# Lists shorter than this are completed in one go (a slice would never be spent).
-SLICED_LIST_MIN_LENGTH = 32
 
 _DEFINITION = "strawberry-definition"
 # Values these scalars serialize to themselves: no call needed when the type matches.
@@ -236,9 +223,7 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
     # -- the time budget -------------------------------------------------------------------
 
     def _out_of_time(self) -> bool:
-        # The time spent giving way to shorter requests (performance.turns) is not the
-        # operation's own: it does not count.
-        return time.monotonic() - turns.waited() > self.deadline
+        return time.monotonic() > self.deadline
 
     def execute_field(
         self,
@@ -333,11 +318,9 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
                 item_type, field_details_list, info, path, items, position_context
             )
         complete = self._item_completer(item_type, field_details_list, info)
-        if len(items) < SLICED_LIST_MIN_LENGTH:
-            completed: list[Any] = []
-            waiting = [i for i, item in enumerate(items) if complete(item, path, i, completed)]
-            return self._settled(completed, waiting) if waiting else completed
-        return self._complete_in_slices(complete, path, items)
+        completed: list[Any] = []
+        waiting = [i for i, item in enumerate(items) if complete(item, path, i, completed)]
+        return self._settled(completed, waiting) if waiting else completed
 
     def _item_completer(
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, info: Any
@@ -394,21 +377,3 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(waiting, done, strict=True):
             completed[index] = value
         return completed
-
-    async def _complete_in_slices(
-        self,
-        complete: Callable[[Any, Path, int, list[Any]], bool],
-        path: Path,
-        items: list[Any] | tuple[Any, ...],
-    ) -> list[Any]:
-        """Completes a long list a slice at a time, giving way between slices."""
-        completed: list[Any] = []
-        waiting: list[int] = []
-        slice_ends = time.perf_counter() + SLICE_SECONDS
-        for index, item in enumerate(items):
-            if time.perf_counter() > slice_ends:
-                await turns.give_way()
-                slice_ends = time.perf_counter() + SLICE_SECONDS
-            if complete(item, path, index, completed):
-                waiting.append(index)
-        return await self._settled(completed, waiting) if waiting else completed

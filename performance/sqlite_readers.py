@@ -1,4 +1,4 @@
-"""SQLite with reading connections beside the writing one (bench/RESULTS.md, isolation).
+"""SQLite with reading connections beside the writing one (performance/README.md).
 
 Tortoise's SQLite client has one connection behind one `asyncio.Lock`: every statement of
 every request queues behind the statement running, so a small query waits for the 8,000-row
@@ -19,12 +19,10 @@ Configured by `models.database.tortoise_config` as the engine of `sqlite://` URL
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 from tortoise.backends.sqlite.client import SqliteClient
-from tortoise.exceptions import OperationalError
 
 # Reading connections per database. Two: a long read (an export) and a short one run side
 # by side; more would only compete for the same two cores and the GIL.
@@ -90,39 +88,6 @@ class SqliteWithReaders(SqliteClient):
         if reader is not None:
             return await reader.execute_query_dict(query, values)
         return await super().execute_query_dict(query, values)
-
-    async def fetch_in_chunks(
-        self, query: str, values: list[Any] | None, size: int
-    ) -> AsyncIterator[list[sqlite3.Row]]:
-        """The rows of a read, `size` at a time.
-
-        On a reading connection, held throughout, the reading thread builds one chunk at a
-        time while the caller lets other requests run between chunks, instead of building
-        thousands of rows in one go (the thread needs the GIL for each row it builds, and
-        the event loop's thread waits for it). Holding it is harmless: no one waits for a
-        reading connection, a read finding none free goes to the writing one.
-
-        When no reading connection is free, the rows are read at once on the writing
-        connection and only handed out in chunks: the caller may wait between chunks
-        (`performance.turns.give_way`) for a request that needs that connection.
-        """
-        reader = self._reader(query)
-        if reader is None:
-            _, rows = await self.execute_query(query, values)
-            # Tortoise annotates the rows as dicts; SQLite's connection gives sqlite3.Row.
-            found = cast(Sequence[sqlite3.Row], rows)
-            for start in range(0, len(found), size):
-                yield list(found[start : start + size])
-            return
-        query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own execute_query
-        try:
-            async with reader.acquire_connection() as connection:
-                reader.log.debug("%s: %s", query, values)
-                async with connection.execute(query, values) as cursor:
-                    while rows := await cursor.fetchmany(size):
-                        yield list(rows)
-        except sqlite3.OperationalError as exc:
-            raise OperationalError(exc) from exc
 
 
 client_class = SqliteWithReaders

@@ -17,7 +17,6 @@ from strawberry.types.base import get_object_definition
 
 from models.enrollments import Invoice, PostponementRequest
 from models.enums import DocumentKind as Kind
-from performance import turns
 from schema.catalog import CourseSessionType, CourseType
 from schema.context import Info
 from schema.documents import DocumentType
@@ -518,13 +517,13 @@ class ListQuery:
         )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])
-        edges = await turns.map_in_slices(
-            lambda row: EnrollmentEdge(
+        edges = [
+            EnrollmentEdge(
                 cursor=history.encode_cursor(row, ordering),
                 node=EnrollmentType.from_model(row, page.visible_kinds[row.id]),
-            ),
-            page.enrollments,
-        )
+            )
+            for row in page.enrollments
+        ]
         return EnrollmentConnection(
             edges=edges,
             page_info=PageInfo(

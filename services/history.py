@@ -30,7 +30,6 @@ from tortoise.queryset import QuerySet
 from models.documents import Document
 from models.enrollments import Enrollment, PostponementRequest, Trainee
 from models.enums import Channel, DocumentKind, EnrollmentStatus, RequestStatus
-from performance.rows import values_in_slices
 from policies.engine import MATCH_NOTHING, Policy, Viewer
 from services.enrollment_states import CANCELLABLE, POSTPONABLE
 from services.errors import BadUserInput, NotFound, Reason
@@ -444,7 +443,7 @@ async def page_rows(
             kinds={name: v[name] for name in annotations},
         )
 
-    return await values_in_slices(
+    rows = await (
         Enrollment.filter(id__in=page)
         .annotate(**annotations)
         .order_by(*order)
@@ -454,9 +453,9 @@ async def page_rows(
             "session__course__code",
             "session__course__title",
             *annotations,
-        ),
-        make,
+        )
     )
+    return [make(row) for row in rows]
 
 
 async def history_page(
@@ -560,18 +559,17 @@ async def documents_of(
     grouped: dict[int, list[DocumentRow]] = {i: [] for i in enrollment_ids}
     if not enrollment_ids:
         return grouped
-    rows = await values_in_slices(
+    rows = await (
         Document.filter(policy.filter(viewer, "read", Document))
         .filter(enrollment_id__in=list(enrollment_ids))
         # Newest first within each enrollment. By enrollment first: the rows come straight
         # off the (enrollment_id, created_at) index, the first ones at once, where a global
         # order would sort all 8,000 rows of an export before returning any.
         .order_by("-enrollment_id", "-created_at", "-id")
-        .values(*_DOCUMENT_ROW_FIELDS),
-        lambda row: DocumentRow(**row),
+        .values(*_DOCUMENT_ROW_FIELDS)
     )
     for row in rows:
-        grouped[row.enrollment_id].append(row)
+        grouped[row["enrollment_id"]].append(DocumentRow(**row))
     return grouped
 
 

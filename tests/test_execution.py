@@ -6,7 +6,7 @@ and `build_schema(standard_execution=True)` (Strawberry's own executor), with th
 caller, and the two answers are compared as JSON text, so a key out of order is a failure.
 A small schema of our own then feeds bad values to plain fields, where EspaceExecutor reads
 attributes directly and must hand every failure back to graphql-core. The last tests cover
-the executor's own behaviours: the time budget, yielding in long lists, field middleware.
+the executor's own behaviours: the time budget, field middleware.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import services.documents
 from models.documents import Document
 from models.enrollments import Enrollment, Invoice, Trainee
 from models.enums import AccessRole, DocumentKind, EnrollmentStatus
-from performance.executor import SLICED_LIST_MIN_LENGTH, EspaceExecutor
+from performance.executor import EspaceExecutor
 from performance.operation_cache import ParsedOnce, ValidatedOnce
 from policies.engine import Policy
 from schema import build_schema
@@ -40,7 +40,6 @@ from schema.limits import operation_limits
 from settings import get_settings
 from tests import factories
 from tests.graphql import gql
-from tests.loop_turns import loop_turns_during
 
 # -- running a query through both executors ------------------------------------------------
 
@@ -115,7 +114,7 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- the data: Acme Lyon's history ----------------------------------------------------------
 
 GRANTED = [DocumentKind.INVOICE_COPY, DocumentKind.TRAINING_AGREEMENT]
-PAGE_ROWS = 45  # more than SLICED_LIST_MIN_LENGTH: the page is completed in slices
+PAGE_ROWS = 45
 
 
 @dataclass
@@ -242,7 +241,7 @@ async def test_a_page_of_every_scalar_is_the_same_for_an_admin_and_a_standard_ac
     answer = await both(policy, PAGE, variables, token)
 
     edges = answer["data"]["enrollments"]["edges"]
-    assert len(edges) == PAGE_ROWS > SLICED_LIST_MIN_LENGTH
+    assert len(edges) == PAGE_ROWS
     kinds = {k for edge in edges for d in edge["node"]["documents"] for k in [d["kind"]]}
     if who == "bruno":  # the standard access sees only the kinds granted to it
         assert kinds == {k.value for k in GRANTED}
@@ -732,7 +731,7 @@ async def test_a_budget_running_out_in_a_list_of_nullable_items_nulls_the_rest_o
     assert len(result.errors or []) >= done.count(False)
 
 
-# -- 4. long lists let the event loop run other tasks ------------------------------------------
+# -- 4. field middleware sees every field ------------------------------------------------------
 
 
 @strawberry.type
@@ -749,29 +748,6 @@ class Rows:
     @strawberry.field
     def rows(self) -> list[Row]:
         return [Row(a=f"row {i}", b=i, c=i % 2 == 0, d=None, e=["x", "y"]) for i in range(1000)]
-
-
-ROWS_SCHEMA = strawberry.Schema(query=Rows, execution_context_class=EspaceExecutor)
-
-
-async def _loop_turns_during(query: str) -> int:
-    """How many times another task ran while `query` executed."""
-    turns, result = await loop_turns_during(ROWS_SCHEMA.execute(query))
-    assert not result.errors and len((result.data or {})["rows"]) == 1000
-    return turns
-
-
-async def test_a_list_of_1000_objects_lets_other_tasks_run_while_it_is_completed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    query = "{ rows { a b c d e } }"
-    monkeypatch.setattr(performance.executor, "SLICE_SECONDS", 0.0)  # a slice per row
-    assert await _loop_turns_during(query) > 100
-    monkeypatch.setattr(performance.executor, "SLICE_SECONDS", 1e9)  # one slice for the list
-    assert await _loop_turns_during(query) <= 2
-
-
-# -- 5. field middleware sees every field ------------------------------------------------------
 
 
 def counting_extension(seen: list[tuple[str, ...]]) -> type[SchemaExtension]:

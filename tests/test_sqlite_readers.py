@@ -1,5 +1,5 @@
 """`performance.sqlite_readers`: on SQLite, plain reads run on their own connections beside the
-writing one (bench/RESULTS.md, isolation).
+writing one (performance/README.md).
 
 Which connection ran a statement is seen by SQLite itself (a trace callback on each of the
 three connections), and what a read may see or wait for is proved with real concurrent tasks:
@@ -10,9 +10,6 @@ three connections), and what a read may see or wait for is proved with real conc
 - a row written outside a transaction is seen by the very next read;
 - a transaction reads its own uncommitted writes, while a read from another task at the same
   moment sees only committed data and does not wait for the transaction to end;
-- `fetch_in_chunks` gives the rows of `execute_query` in chunks; when it has to read on the
-  writing connection, it does not hold it while the caller is between chunks, so writes go on;
-- `performance.rows.values_in_slices` reads a chunk at a time from a reader;
 - errors are Tortoise's, an in-memory database has no readers, `close()` closes the readers.
 
 Only for SQLite: a PostgreSQL run skips the whole module.
@@ -33,14 +30,11 @@ from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from models.companies import Company
-from performance import rows
-from performance.rows import values_in_slices
 from performance.sqlite_readers import READERS, SqliteWithReaders
 from tests.conftest import IS_POSTGRES
 
 pytestmark = pytest.mark.skipif(IS_POSTGRES, reason="SQLite's reading connections only")
 
-SIZE = 4  # rows per chunk in the fetch_in_chunks tests
 SELECT_COMPANIES = 'SELECT "id", "name" FROM "company" ORDER BY "id"'
 T = TypeVar("T")
 GUARD_SECONDS = 10  # not a measure: fails a test that would otherwise hang on a lock
@@ -86,26 +80,6 @@ async def companies(count: int) -> list[dict[str, Any]]:
 def guarded(work: Awaitable[T]) -> Awaitable[T]:
     """`work`, failing instead of hanging if it waits for a lock that is never released."""
     return asyncio.wait_for(work, GUARD_SECONDS)
-
-
-async def chunks_of(query: str, size: int) -> list[list[dict[str, Any]]]:
-    async def read() -> list[list[dict[str, Any]]]:
-        fetching = database().fetch_in_chunks(query, [], size)
-        return [[dict(row) for row in chunk] async for chunk in fetching]
-
-    return await guarded(read())
-
-
-class BusyReaders:
-    """Holds every reader's lock, as reads in progress on both would."""
-
-    async def __aenter__(self) -> None:
-        for reader in database().readers:
-            await reader._lock.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        for reader in database().readers:
-            reader._lock.release()
 
 
 # -- where statements go ---------------------------------------------------------------------
@@ -238,117 +212,3 @@ async def test_close_closes_the_readers_too(tmp_dir: Path) -> None:
     finally:  # whatever happened, no connection thread left to keep the run from ending
         for each in [client, *client.readers]:
             await SqliteClient.close(each)
-
-
-# -- fetch_in_chunks -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("readers", ["a reader free", "both readers busy"])
-@pytest.mark.parametrize("count", [0, SIZE, 2 * SIZE + 1])
-async def test_fetch_in_chunks_gives_the_rows_of_execute_query_size_at_a_time(
-    traced: Traced, readers: str, count: int
-) -> None:
-    expected = await companies(count)
-    query = SELECT_COMPANIES + " -- fetched in chunks"
-    if readers == "a reader free":
-        chunks = await chunks_of(query, SIZE)
-    else:
-        async with BusyReaders():
-            chunks = await chunks_of(query, SIZE)
-
-    assert [row for chunk in chunks for row in chunk] == expected
-    assert [len(chunk) for chunk in chunks] == {
-        0: [],
-        SIZE: [SIZE],
-        2 * SIZE + 1: [SIZE, SIZE, 1],
-    }[count]
-    ran_on = "reader0" if readers == "a reader free" else "writer"
-    assert where(traced, "fetched in chunks") == [ran_on]
-
-
-async def test_with_both_readers_busy_a_write_goes_on_while_the_caller_is_between_chunks(
-    traced: Traced,
-) -> None:
-    db = database()
-    expected = await companies(2 * SIZE + 1)
-    query = SELECT_COMPANIES + " -- paused"
-    async with BusyReaders():
-        fetching = db.fetch_in_chunks(query, [], SIZE)
-        try:
-            first = await guarded(anext(fetching))
-            # Between two chunks: the writing connection is free, a write goes through.
-            assert not db._lock.locked()
-            written = await guarded(Company.create(name="Meanwhile"))
-            rest = [chunk async for chunk in fetching]
-        finally:
-            await fetching.aclose()
-    fetched = [dict(row) for chunk in [first, *rest] for row in chunk]
-    assert fetched == expected  # read at once, before the write
-    assert await Company.filter(id=written.id).exists()
-    assert where(traced, "-- paused") == ["writer"]
-
-
-async def test_on_a_reader_a_write_goes_on_while_the_caller_is_between_chunks(
-    traced: Traced,
-) -> None:
-    db = database()
-    expected = await companies(2 * SIZE + 1)
-    query = SELECT_COMPANIES + " -- paused"
-    fetching = db.fetch_in_chunks(query, [], SIZE)
-    try:
-        first = await guarded(anext(fetching))
-        assert db.readers[0]._lock.locked()  # the reader is held for the whole read
-        assert not db._lock.locked()
-        written = await guarded(Company.create(name="Meanwhile"))
-        rest = [chunk async for chunk in fetching]
-    finally:
-        await fetching.aclose()
-    assert not db.readers[0]._lock.locked()
-    fetched = [dict(row) for chunk in [first, *rest] for row in chunk]
-    assert fetched == expected  # the reader's snapshot: what was committed when it began
-    assert await Company.filter(id=written.id).exists()
-    assert where(traced, "-- paused") == ["reader0"]
-
-
-@pytest.mark.parametrize("readers", ["a reader free", "both readers busy"])
-async def test_a_bad_select_through_fetch_in_chunks_raises_tortoise_s_operational_error(
-    readers: str,
-) -> None:
-    db = database()
-    with pytest.raises(OperationalError, match="no such table"):
-        if readers == "a reader free":
-            await chunks_of("SELECT * FROM no_such_table", SIZE)
-        else:
-            async with BusyReaders():
-                await chunks_of("SELECT * FROM no_such_table", SIZE)
-    assert not any(reader._lock.locked() for reader in db.readers)
-    assert not db._lock.locked()
-    assert await chunks_of("SELECT 1 AS one", SIZE) == [[{"one": 1}]]
-
-
-# -- performance.rows on SQLite -----------------------------------------------------------------
-
-
-async def test_values_in_slices_reads_from_a_reader_a_chunk_at_a_time(
-    traced: Traced, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = database()
-    await Company.bulk_create([Company(name=f"Company {n:03d}") for n in range(35)])
-    monkeypatch.setattr(rows, "SLICE_ROWS", 10)
-    boundaries: list[bool] = []
-    give_way = rows.turns.give_way
-
-    async def spying_give_way() -> None:
-        boundaries.append(db.readers[0]._lock.locked())
-        await give_way()
-
-    monkeypatch.setattr(rows.turns, "give_way", spying_give_way)
-    query = Company.all().order_by("id").values("id", "name", "created_at")
-    read = await values_in_slices(query, dict)
-    monkeypatch.undo()
-
-    assert read == await Company.all().order_by("id").values("id", "name", "created_at")
-    # A boundary after each chunk of 10, the reader held while the caller gives way: the
-    # rows are read a chunk at a time, not all at once.
-    assert boundaries == [True, True, True, True]
-    assert where(traced, 'FROM "company" ORDER BY "id"') == ["reader0"]  # never the writer

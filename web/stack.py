@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from performance.request_turns import RequestTurnsMiddleware
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
 from web.proxies import ForwardedClientMiddleware
@@ -22,7 +21,6 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     return [
         Middleware(RequestIdMiddleware, trusted_proxies=settings.trusted_proxies),
         Middleware(ForwardedClientMiddleware, trusted=settings.trusted_proxies),
-        Middleware(RequestTurnsMiddleware),
         Middleware(SecurityHeadersMiddleware, production=not settings.is_dev),
         Middleware(
             CORSMiddleware,

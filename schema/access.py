@@ -21,6 +21,7 @@ from models.enums import RequestStatus as RequestStatusEnum
 from schema.accounts import AccountType
 from schema.context import Context, Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
 from services import access_flags, invitations
@@ -32,7 +33,7 @@ def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
 
 
 @strawberry.type(name="Establishment", description="A site of a company, with its SIRET number.")
-class EstablishmentType:
+class EstablishmentType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the establishment.")
     siret: str = strawberry.field(description="14-digit SIRET number.")
     name: str = strawberry.field(description="Name of the site.")
@@ -80,6 +81,12 @@ class EstablishmentType:
         return await info.context.loaders.manage_flags.load(self.model.id)
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> EstablishmentType:
+        """As `establishment(id)`: NOT_FOUND unless the viewer may read it."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await service.get_establishment(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, row: Establishment) -> EstablishmentType:
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -97,7 +104,7 @@ class EstablishmentType:
     description="The access of a person to an establishment: ADMIN, or STANDARD limited to "
     "chosen document kinds (rules 6, 7).",
 )
-class AccessType:
+class AccessType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the access.")
     role: AccessRole = strawberry.field(description="ADMIN or STANDARD.")
     document_kinds: list[DocumentKind] = strawberry.field(
@@ -133,6 +140,13 @@ class AccessType:
         return (await self._flags(info)).can_demote
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> AccessType:
+        """An access the viewer may read (the policy's `read` of accesses, which
+        `Establishment.accesses` and `me { accesses }` list); NOT_FOUND otherwise."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await service.get_access(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, row: Access) -> AccessType:
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -151,7 +165,7 @@ class AccessType:
     description="An access offered to an address that has no verified account yet: it "
     "takes effect when the owner of the address follows the link mailed to it (rule 6).",
 )
-class InvitationType:
+class InvitationType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the invitation.")
     email: str = strawberry.field(description="The address invited.")
     role: AccessRole = strawberry.field(description="The access offered: ADMIN or STANDARD.")
@@ -165,6 +179,14 @@ class InvitationType:
     expires_at: datetime.datetime = strawberry.field(description="When its link expires.")
     accepted_at: datetime.datetime | None = strawberry.field(description="When accepted.")
     withdrawn_at: datetime.datetime | None = strawberry.field(description="When withdrawn.")
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> InvitationType:
+        """An invitation the viewer may read (the policy's `read` of invitations, which
+        `Establishment.invitations` lists while pending); NOT_FOUND otherwise."""
+        viewer = info.context.require_viewer()
+        row = await invitations.get_invitation(info.context.policy, viewer, number)
+        return cls.from_model(row)
 
     @classmethod
     def from_model(cls, row: Invitation) -> InvitationType:
@@ -340,9 +362,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Establishment identifier.")],
     ) -> EstablishmentType | None:
-        viewer = info.context.require_viewer()
-        row = await service.get_establishment(info.context.policy, viewer, parse_id(id))
-        return EstablishmentType.from_model(row)
+        return await EstablishmentType.fetch_node(info, parse_id(id))
 
     @strawberry.field(
         description="The audit log of an establishment, newest first: admins and staff only "

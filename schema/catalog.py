@@ -13,6 +13,7 @@ from models.catalog import Course, CourseSession
 from models.companies import FrameworkAgreement
 from schema.context import Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
 from services.catalog import CourseChanges, SessionChanges
@@ -20,7 +21,7 @@ from services.history import SessionRow
 
 
 @strawberry.type(name="CourseSession", description="A dated run of a course, in one city.")
-class CourseSessionType:
+class CourseSessionType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the session.")
     starts_on: datetime.date = strawberry.field(description="First day of the session.")
     ends_on: datetime.date = strawberry.field(description="Last day of the session.")
@@ -40,6 +41,11 @@ class CourseSessionType:
         description="When staff cancelled the session."
     )
     course_id: strawberry.Private[int]
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> CourseSessionType:
+        """As in `course(id) { sessions }`: the catalog is public."""
+        return cls.from_model(await catalog.get_session(number))
 
     @classmethod
     def from_model(cls, session: CourseSession | SessionRow) -> CourseSessionType:
@@ -94,7 +100,7 @@ class CoursePriceType:
 
 
 @strawberry.type(name="Course", description="A training course of the public catalog.")
-class CourseType:
+class CourseType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the course.")
     code: str = strawberry.field(description="Catalog code, e.g. `MGT-101`.")
     title: str = strawberry.field(description="Title of the course.")
@@ -121,6 +127,11 @@ class CourseType:
         loaders = info.context.loaders
         discount = await loaders.discounts.load(loaders.priced_company)
         return CoursePriceType.from_price(pricing.price_of(self.list_price, discount))
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> CourseType:
+        """As `course(id)`: the catalog is public."""
+        return cls.from_model(await catalog.get_course(number))
 
     @classmethod
     def from_model(cls, course: Course) -> CourseType:
@@ -376,6 +387,8 @@ class Query:
 
     @strawberry.field(description="One course of the catalog, or null with NOT_FOUND.")
     async def course(
-        self, id: Annotated[strawberry.ID, strawberry.argument(description="Course identifier.")]
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Course identifier.")],
     ) -> CourseType | None:
-        return CourseType.from_model(await catalog.get_course(parse_id(id)))
+        return await CourseType.fetch_node(info, parse_id(id))

@@ -13,6 +13,7 @@ from models.documents import Document
 from models.enums import DocumentKind as Kind
 from schema.context import Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import DocumentKind
 from services import documents, history
 
@@ -21,7 +22,7 @@ from services import documents, history
     name="Document",
     description="An administrative document of an enrollment (invoice copy, agreement, ...).",
 )
-class DocumentType:
+class DocumentType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the document.")
     kind: DocumentKind = strawberry.field(description="Which of the eight kinds it is.")
     filename: str = strawberry.field(description="File name offered when downloading.")
@@ -53,6 +54,12 @@ class DocumentType:
         return documents.sign_download(self.model.id, account.id).url
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> DocumentType:
+        """As `document(id)`: NOT_FOUND unless the viewer may see its kind on its enrollment."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await history.get_document(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, document: Document | history.DocumentRow) -> DocumentType:
         return cls(
             id=strawberry.ID(str(document.id)),
@@ -80,9 +87,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Document identifier.")],
     ) -> DocumentType | None:
-        viewer = info.context.require_viewer()
-        document = await history.get_document(info.context.policy, viewer, parse_id(id))
-        return DocumentType.from_model(document)
+        return await DocumentType.fetch_node(info, parse_id(id))
 
 
 ENROLLMENT_ID = strawberry.argument(description="Enrollment the document belongs to.")

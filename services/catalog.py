@@ -91,7 +91,7 @@ async def get_course(course_id: int) -> Course:
 async def get_session(session_id: int) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
-        raise NotFound("Session")
+        raise NotFound("Session not found.")
     return session
 
 
@@ -382,7 +382,7 @@ async def update_session(
     async with in_transaction():
         session = await CourseSession.filter(id=session_id).select_for_update().first()
         if session is None:
-            raise NotFound("Session")
+            raise NotFound("Session not found.")
         if session.status == SessionStatus.CANCELLED.value:
             raise Conflict(
                 "This session is cancelled.", reason=Reason.SESSION_CANCELLED, status=session.status

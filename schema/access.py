@@ -342,6 +342,16 @@ class AdminAccessRequestType:
         )
 
 
+EstablishmentIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="Establishment identifier.")
+]
+RoleArgument = Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")]
+# The page size of the audit log, in `auditLog` and in `auditLogEntries` (schema.audit).
+AuditPageSizeArgument = Annotated[
+    int | None, strawberry.argument(description="How many entries: 50 by default, at most 500.")
+]
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -372,13 +382,8 @@ class Query:
     async def audit_log(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many entries: 50 by default, at most 500."),
-        ] = None,
+        establishment_id: EstablishmentIdArgument,
+        first: AuditPageSizeArgument = None,
     ) -> list[AuditEntryType] | None:
         viewer = info.context.require_viewer()
         rows = await service.audit_log(
@@ -404,6 +409,30 @@ class Query:
         return [AdminAccessRequestType.from_model(row) for row in rows]
 
 
+GRANTED_KINDS = strawberry.argument(
+    description="Kinds a STANDARD access may see, each at most once (ignored for an ADMIN, "
+    "who sees every kind)."
+)
+
+
+async def _grant(
+    info: Info,
+    establishment_id: strawberry.ID,
+    email: str,
+    role: AccessRole,
+    document_kinds: list[DocumentKind] | None,
+) -> service.GrantOutcome:
+    """What `grantAccessOrInvite` and the deprecated `grantAccess` both do."""
+    return await service.grant_access(
+        info.context.policy,
+        info.context.actor(),
+        parse_id(establishment_id, "establishmentId"),
+        email,
+        role,
+        document_kinds or [],
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -416,27 +445,12 @@ class Mutation:
     async def grant_access_or_invite(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
+        establishment_id: EstablishmentIdArgument,
         email: Annotated[str, strawberry.argument(description="E-mail of the person.")],
-        role: Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")],
-        document_kinds: Annotated[
-            list[DocumentKind] | None,
-            strawberry.argument(
-                description="Kinds a STANDARD access may see, each at most once (ignored for "
-                "an ADMIN, who sees every kind)."
-            ),
-        ] = None,
+        role: RoleArgument,
+        document_kinds: Annotated[list[DocumentKind] | None, GRANTED_KINDS] = None,
     ) -> GrantAccessPayload | None:
-        outcome = await service.grant_access(
-            info.context.policy,
-            info.context.actor(),
-            parse_id(establishment_id, "establishmentId"),
-            email,
-            role,
-            document_kinds or [],
-        )
+        outcome = await _grant(info, establishment_id, email, role, document_kinds)
         return GrantAccessPayload(
             access=AccessType.from_model(outcome.access) if outcome.access else None,
             invitation=(
@@ -455,27 +469,12 @@ class Mutation:
     async def grant_access(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
+        establishment_id: EstablishmentIdArgument,
         email: Annotated[str, strawberry.argument(description="E-mail of the person.")],
-        role: Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")],
-        document_kinds: Annotated[
-            list[DocumentKind] | None,
-            strawberry.argument(
-                description="Kinds a STANDARD access may see, each at most once (ignored for "
-                "an ADMIN, who sees every kind)."
-            ),
-        ] = None,
+        role: RoleArgument,
+        document_kinds: Annotated[list[DocumentKind] | None, GRANTED_KINDS] = None,
     ) -> AccessType | None:
-        outcome = await service.grant_access(
-            info.context.policy,
-            info.context.actor(),
-            parse_id(establishment_id, "establishmentId"),
-            email,
-            role,
-            document_kinds or [],
-        )
+        outcome = await _grant(info, establishment_id, email, role, document_kinds)
         return AccessType.from_model(outcome.access) if outcome.access else None
 
     @strawberry.mutation(

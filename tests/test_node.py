@@ -287,3 +287,30 @@ async def test_lists_of_node_types_stay_on_the_direct_path(client, monkeypatch):
     )
     assert answer.ok()["enrollments"]["nodes"] and answer.ok()["courses"]
     assert calls == []
+
+
+async def test_node_answers_the_same_through_both_executors(client, policy):
+    """`EspaceExecutor` answers `node`/`nodes` (objects behind an interface, errors at list
+    indexes) exactly as graphql-core's standard executor does."""
+    from tests.test_execution import both
+
+    tokens = await demo_tokens()
+    for name in ("claire", "samuel", "ines"):
+        seen = await _visible(client, tokens[name])
+        ids = [
+            *list(seen["Enrollment"])[:40],
+            global_id("Enrollment", 2**31 - 1),
+            "not-an-id",
+            *list(seen["Document"])[:20],
+            *list(seen["Course"])[:3],
+            *list(seen["CourseSession"])[:3],
+            *list(seen["Establishment"]),
+            *list(seen["Access"]),
+        ]
+        answer = await both(policy, NODES, {"ids": ids}, tokens[name])
+        assert len(answer["data"]["nodes"]) == len(ids)
+        assert [e["path"] for e in answer["errors"]] == [
+            ["nodes", i] for i, node in enumerate(answer["data"]["nodes"]) if node is None
+        ]
+        single = await both(policy, NODE, {"id": ids[0]}, tokens[name])
+        assert single["data"]["node"] == answer["data"]["nodes"][0]

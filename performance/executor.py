@@ -327,12 +327,18 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Callable[[Any, Path, int, list[Any]], bool]:
         """A function completing one item into `completed`, True when it appended an
         awaitable. Objects go straight to their fields (what `complete_value` would do for a
-        non-null object item after its checks); everything else the standard way."""
+        non-null object item after its checks); everything else the standard way.
+
+        A type implementing an interface (`Node`) has an `is_type_of` check (Strawberry adds
+        one): asked here as `complete_object_value` would ask it, and any answer but a plain
+        True sends the item the standard way, which asks again and reports it."""
         named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         object_type: GraphQLObjectType | None = None
+        is_type_of = None
         fields = None
-        if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+        if isinstance(named, GraphQLObjectType):
             object_type = named
+            is_type_of = named.is_type_of
             collected = self.collect_subfields(object_type, field_details_list)
             if not collected.new_defer_usages:
                 fields = collected.grouped_field_set
@@ -346,7 +352,13 @@ class EspaceExecutor(StrawberryGraphQLCoreExecutionContext):
                     )
                 )
                 return True
-            if object_type is None or fields is None or item is None or isinstance(item, Exception):
+            if (
+                object_type is None
+                or fields is None
+                or item is None
+                or isinstance(item, Exception)
+                or (is_type_of is not None and is_type_of(item, info) is not True)
+            ):
                 return self.complete_list_item_value(
                     item, completed, item_type, field_details_list, info, item_path, None
                 )

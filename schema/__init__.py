@@ -12,7 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import access, accounts, audit, catalog, documents, enrollments
+from schema import access, accounts, audit, catalog, documents, enrollments, node
 from schema.error_reasons import ERROR_TYPES
 from schema.errors import ErrorCodes
 from schema.formats import SCALAR_FORMATS
@@ -20,7 +20,15 @@ from schema.input_checks import InputChecks
 from schema.uploads import SCALAR_MAP
 
 # Each module may define `Query` and `Mutation`; their fields are merged in this order.
-MODULES: Sequence[ModuleType] = (accounts, catalog, enrollments, documents, access, audit)
+MODULES: Sequence[ModuleType] = (
+    accounts,
+    catalog,
+    enrollments,
+    documents,
+    access,
+    audit,
+    node,
+)
 
 
 ROOT_DESCRIPTIONS = {

@@ -21,6 +21,7 @@ from models.enums import RequestStatus as RequestStatusEnum
 from schema.accounts import AccountType
 from schema.context import Context, Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import AccessRole, DocumentKind, RequestOrigin, RequestStatus
 from services import access as service
 from services import access_flags, invitations
@@ -32,7 +33,7 @@ def _accesses_loader(context: Context) -> DataLoader[int, list[Access]]:
 
 
 @strawberry.type(name="Establishment", description="A site of a company, with its SIRET number.")
-class EstablishmentType:
+class EstablishmentType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the establishment.")
     siret: str = strawberry.field(description="14-digit SIRET number.")
     name: str = strawberry.field(description="Name of the site.")
@@ -80,6 +81,12 @@ class EstablishmentType:
         return await info.context.loaders.manage_flags.load(self.model.id)
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> EstablishmentType:
+        """As `establishment(id)`: NOT_FOUND unless the viewer may read it."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await service.get_establishment(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, row: Establishment) -> EstablishmentType:
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -97,7 +104,7 @@ class EstablishmentType:
     description="The access of a person to an establishment: ADMIN, or STANDARD limited to "
     "chosen document kinds (rules 6, 7).",
 )
-class AccessType:
+class AccessType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the access.")
     role: AccessRole = strawberry.field(description="ADMIN or STANDARD.")
     document_kinds: list[DocumentKind] = strawberry.field(
@@ -133,6 +140,13 @@ class AccessType:
         return (await self._flags(info)).can_demote
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> AccessType:
+        """An access the viewer may read (the policy's `read` of accesses, which
+        `Establishment.accesses` and `me { accesses }` list); NOT_FOUND otherwise."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await service.get_access(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, row: Access) -> AccessType:
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -151,7 +165,7 @@ class AccessType:
     description="An access offered to an address that has no verified account yet: it "
     "takes effect when the owner of the address follows the link mailed to it (rule 6).",
 )
-class InvitationType:
+class InvitationType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the invitation.")
     email: str = strawberry.field(description="The address invited.")
     role: AccessRole = strawberry.field(description="The access offered: ADMIN or STANDARD.")
@@ -165,6 +179,14 @@ class InvitationType:
     expires_at: datetime.datetime = strawberry.field(description="When its link expires.")
     accepted_at: datetime.datetime | None = strawberry.field(description="When accepted.")
     withdrawn_at: datetime.datetime | None = strawberry.field(description="When withdrawn.")
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> InvitationType:
+        """An invitation the viewer may read (the policy's `read` of invitations, which
+        `Establishment.invitations` lists while pending); NOT_FOUND otherwise."""
+        viewer = info.context.require_viewer()
+        row = await invitations.get_invitation(info.context.policy, viewer, number)
+        return cls.from_model(row)
 
     @classmethod
     def from_model(cls, row: Invitation) -> InvitationType:
@@ -320,6 +342,16 @@ class AdminAccessRequestType:
         )
 
 
+EstablishmentIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="Establishment identifier.")
+]
+RoleArgument = Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")]
+# The page size of the audit log, in `auditLog` and in `auditLogEntries` (schema.audit).
+AuditPageSizeArgument = Annotated[
+    int | None, strawberry.argument(description="How many entries: 50 by default, at most 500.")
+]
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -340,9 +372,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Establishment identifier.")],
     ) -> EstablishmentType | None:
-        viewer = info.context.require_viewer()
-        row = await service.get_establishment(info.context.policy, viewer, parse_id(id))
-        return EstablishmentType.from_model(row)
+        return await EstablishmentType.fetch_node(info, parse_id(id))
 
     @strawberry.field(
         description="The audit log of an establishment, newest first: admins and staff only "
@@ -352,13 +382,8 @@ class Query:
     async def audit_log(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many entries: 50 by default, at most 500."),
-        ] = None,
+        establishment_id: EstablishmentIdArgument,
+        first: AuditPageSizeArgument = None,
     ) -> list[AuditEntryType] | None:
         viewer = info.context.require_viewer()
         rows = await service.audit_log(
@@ -384,6 +409,30 @@ class Query:
         return [AdminAccessRequestType.from_model(row) for row in rows]
 
 
+GRANTED_KINDS = strawberry.argument(
+    description="Kinds a STANDARD access may see, each at most once (ignored for an ADMIN, "
+    "who sees every kind)."
+)
+
+
+async def _grant(
+    info: Info,
+    establishment_id: strawberry.ID,
+    email: str,
+    role: AccessRole,
+    document_kinds: list[DocumentKind] | None,
+) -> service.GrantOutcome:
+    """What `grantAccessOrInvite` and the deprecated `grantAccess` both do."""
+    return await service.grant_access(
+        info.context.policy,
+        info.context.actor(),
+        parse_id(establishment_id, "establishmentId"),
+        email,
+        role,
+        document_kinds or [],
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -396,27 +445,12 @@ class Mutation:
     async def grant_access_or_invite(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
+        establishment_id: EstablishmentIdArgument,
         email: Annotated[str, strawberry.argument(description="E-mail of the person.")],
-        role: Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")],
-        document_kinds: Annotated[
-            list[DocumentKind] | None,
-            strawberry.argument(
-                description="Kinds a STANDARD access may see, each at most once (ignored for "
-                "an ADMIN, who sees every kind)."
-            ),
-        ] = None,
+        role: RoleArgument,
+        document_kinds: Annotated[list[DocumentKind] | None, GRANTED_KINDS] = None,
     ) -> GrantAccessPayload | None:
-        outcome = await service.grant_access(
-            info.context.policy,
-            info.context.actor(),
-            parse_id(establishment_id, "establishmentId"),
-            email,
-            role,
-            document_kinds or [],
-        )
+        outcome = await _grant(info, establishment_id, email, role, document_kinds)
         return GrantAccessPayload(
             access=AccessType.from_model(outcome.access) if outcome.access else None,
             invitation=(
@@ -435,27 +469,12 @@ class Mutation:
     async def grant_access(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
+        establishment_id: EstablishmentIdArgument,
         email: Annotated[str, strawberry.argument(description="E-mail of the person.")],
-        role: Annotated[AccessRole, strawberry.argument(description="ADMIN or STANDARD.")],
-        document_kinds: Annotated[
-            list[DocumentKind] | None,
-            strawberry.argument(
-                description="Kinds a STANDARD access may see, each at most once (ignored for "
-                "an ADMIN, who sees every kind)."
-            ),
-        ] = None,
+        role: RoleArgument,
+        document_kinds: Annotated[list[DocumentKind] | None, GRANTED_KINDS] = None,
     ) -> AccessType | None:
-        outcome = await service.grant_access(
-            info.context.policy,
-            info.context.actor(),
-            parse_id(establishment_id, "establishmentId"),
-            email,
-            role,
-            document_kinds or [],
-        )
+        outcome = await _grant(info, establishment_id, email, role, document_kinds)
         return AccessType.from_model(outcome.access) if outcome.access else None
 
     @strawberry.mutation(

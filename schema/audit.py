@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from schema.access import AuditEntryType
+from schema.access import AuditEntryType, AuditPageSizeArgument, EstablishmentIdArgument
 from schema.context import Info
 from schema.enrollments import PageInfo
 from schema.ids import parse_id
@@ -155,13 +155,8 @@ class Query:
     async def audit_log_entries(
         self,
         info: Info,
-        establishment_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Establishment identifier.")
-        ],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="How many entries: 50 by default, at most 500."),
-        ] = None,
+        establishment_id: EstablishmentIdArgument,
+        first: AuditPageSizeArgument = None,
         after: Annotated[
             str | None,
             strawberry.argument(description="Cursor of the entry to continue after."),

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from models import enums
 from models.catalog import Course, CourseSession
 from models.companies import FrameworkAgreement
+from policies.engine import Policy
 from schema.context import Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
+from services.actors import Actor
 from services.catalog import CourseChanges, SessionChanges
 from services.history import SessionRow
 
 
 @strawberry.type(name="CourseSession", description="A dated run of a course, in one city.")
-class CourseSessionType:
+class CourseSessionType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the session.")
     starts_on: datetime.date = strawberry.field(description="First day of the session.")
     ends_on: datetime.date = strawberry.field(description="Last day of the session.")
@@ -40,6 +44,11 @@ class CourseSessionType:
         description="When staff cancelled the session."
     )
     course_id: strawberry.Private[int]
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> CourseSessionType:
+        """As in `course(id) { sessions }`: the catalog is public."""
+        return cls.from_model(await catalog.get_session(number))
 
     @classmethod
     def from_model(cls, session: CourseSession | SessionRow) -> CourseSessionType:
@@ -94,7 +103,7 @@ class CoursePriceType:
 
 
 @strawberry.type(name="Course", description="A training course of the public catalog.")
-class CourseType:
+class CourseType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the course.")
     code: str = strawberry.field(description="Catalog code, e.g. `MGT-101`.")
     title: str = strawberry.field(description="Title of the course.")
@@ -121,6 +130,11 @@ class CourseType:
         loaders = info.context.loaders
         discount = await loaders.discounts.load(loaders.priced_company)
         return CoursePriceType.from_price(pricing.price_of(self.list_price, discount))
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> CourseType:
+        """As `course(id)`: the catalog is public."""
+        return cls.from_model(await catalog.get_course(number))
 
     @classmethod
     def from_model(cls, course: Course) -> CourseType:
@@ -234,6 +248,24 @@ class SessionCancellationType:
     )
 
 
+CourseId = Annotated[strawberry.ID, strawberry.argument(description="The course.")]
+SessionId = Annotated[strawberry.ID, strawberry.argument(description="The session.")]
+CHANGES = strawberry.argument(description="The fields to change.")
+Changes = TypeVar("Changes")
+Changed = TypeVar("Changed")
+
+
+async def _change(
+    info: Info,
+    use_case: Callable[[Policy, Actor, int, Changes], Awaitable[Changed]],
+    id: strawberry.ID,
+    field: str,
+    changes: Changes,
+) -> Changed:
+    """A catalog use case run on the record `id` names (argument `field`) with these changes."""
+    return await use_case(info.context.policy, info.context.actor(), parse_id(id, field), changes)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -277,13 +309,10 @@ class Mutation:
     async def update_course(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The course.")],
-        input: Annotated[CourseInput, strawberry.argument(description="The fields to change.")],
+        id: CourseId,
+        input: Annotated[CourseInput, CHANGES],
     ) -> CourseType:
-        context = info.context
-        course = await catalog.update_course(
-            context.policy, context.actor(), parse_id(id), input.to_service()
-        )
+        course = await _change(info, catalog.update_course, id, "id", input.to_service())
         return CourseType.from_model(course)
 
     @strawberry.mutation(
@@ -293,12 +322,11 @@ class Mutation:
     async def create_session(
         self,
         info: Info,
-        course_id: Annotated[strawberry.ID, strawberry.argument(description="The course.")],
+        course_id: CourseId,
         input: Annotated[SessionInput, strawberry.argument(description="The new session.")],
     ) -> CourseSessionType:
-        context = info.context
-        session = await catalog.create_session(
-            context.policy, context.actor(), parse_id(course_id, "courseId"), input.to_service()
+        session = await _change(
+            info, catalog.create_session, course_id, "courseId", input.to_service()
         )
         return CourseSessionType.from_model(session)
 
@@ -309,13 +337,10 @@ class Mutation:
     async def update_session(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
-        input: Annotated[SessionInput, strawberry.argument(description="The fields to change.")],
+        id: SessionId,
+        input: Annotated[SessionInput, CHANGES],
     ) -> CourseSessionType:
-        context = info.context
-        session = await catalog.update_session(
-            context.policy, context.actor(), parse_id(id), input.to_service()
-        )
+        session = await _change(info, catalog.update_session, id, "id", input.to_service())
         return CourseSessionType.from_model(session)
 
     @strawberry.mutation(
@@ -324,7 +349,7 @@ class Mutation:
     async def close_session(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
+        id: SessionId,
     ) -> CourseSessionType:
         context = info.context
         session = await catalog.close_session(context.policy, context.actor(), parse_id(id))
@@ -338,7 +363,7 @@ class Mutation:
     async def cancel_session(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The session.")],
+        id: SessionId,
         reason: Annotated[
             str, strawberry.argument(description="Why, kept in the audit log and on the orders.")
         ] = "",
@@ -376,6 +401,8 @@ class Query:
 
     @strawberry.field(description="One course of the catalog, or null with NOT_FOUND.")
     async def course(
-        self, id: Annotated[strawberry.ID, strawberry.argument(description="Course identifier.")]
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Course identifier.")],
     ) -> CourseType | None:
-        return CourseType.from_model(await catalog.get_course(parse_id(id)))
+        return await CourseType.fetch_node(info, parse_id(id))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated, cast
 
 import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
+from models.accounts import Account
 from models.documents import Document
 from models.enums import DocumentKind as Kind
+from policies.engine import Policy, Viewer
 from schema.context import Info
 from schema.ids import parse_id
+from schema.node import Node
 from schema.scalars import DocumentKind
 from services import documents, history
 
@@ -21,7 +25,7 @@ from services import documents, history
     name="Document",
     description="An administrative document of an enrollment (invoice copy, agreement, ...).",
 )
-class DocumentType:
+class DocumentType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the document.")
     kind: DocumentKind = strawberry.field(description="Which of the eight kinds it is.")
     filename: str = strawberry.field(description="File name offered when downloading.")
@@ -53,6 +57,12 @@ class DocumentType:
         return documents.sign_download(self.model.id, account.id).url
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> DocumentType:
+        """As `document(id)`: NOT_FOUND unless the viewer may see its kind on its enrollment."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await history.get_document(info.context.policy, viewer, number))
+
+    @classmethod
     def from_model(cls, document: Document | history.DocumentRow) -> DocumentType:
         return cls(
             id=strawberry.ID(str(document.id)),
@@ -80,12 +90,35 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Document identifier.")],
     ) -> DocumentType | None:
-        viewer = info.context.require_viewer()
-        document = await history.get_document(info.context.policy, viewer, parse_id(id))
-        return DocumentType.from_model(document)
+        return await DocumentType.fetch_node(info, parse_id(id))
 
 
 ENROLLMENT_ID = strawberry.argument(description="Enrollment the document belongs to.")
+PDF_FILE = strawberry.argument(description="The PDF, sent as a multipart file part.")
+
+
+async def _upload(
+    info: Info,
+    use_case: Callable[[Policy, Viewer, Account, documents.DocumentUpload], Awaitable[Document]],
+    enrollment_id: strawberry.ID,
+    kind: DocumentKind,
+    file: Upload,
+) -> DocumentType:
+    """An uploaded file handed to a use case of `services.documents` (the staff or the
+    customer upload), answered as the document recorded."""
+    context = info.context
+    upload = documents.DocumentUpload(
+        parse_id(enrollment_id, "enrollmentId"),
+        Kind(kind),
+        cast(UploadFile, file).file,  # Strawberry types Upload as bytes
+        filename=getattr(file, "filename", None),
+        declared_size=getattr(file, "size", None),
+        client_address=context.client_address,
+    )
+    document = await use_case(
+        context.policy, context.require_viewer(), context.require_account(), upload
+    )
+    return DocumentType.from_model(document)
 
 
 @strawberry.type
@@ -100,24 +133,9 @@ class Mutation:
         info: Info,
         enrollment_id: Annotated[strawberry.ID, ENROLLMENT_ID],
         kind: Annotated[DocumentKind, strawberry.argument(description="Which kind it is.")],
-        file: Annotated[
-            Upload, strawberry.argument(description="The PDF, sent as a multipart file part.")
-        ],
+        file: Annotated[Upload, PDF_FILE],
     ) -> DocumentType:
-        context = info.context
-        viewer = context.require_viewer()
-        document = await documents.attach_document(
-            context.policy,
-            viewer,
-            context.require_account(),
-            parse_id(enrollment_id, "enrollmentId"),
-            Kind(kind),
-            cast(UploadFile, file).file,  # Strawberry types Upload as bytes
-            filename=getattr(file, "filename", None),
-            declared_size=getattr(file, "size", None),
-            client_address=context.client_address,
-        )
-        return DocumentType.from_model(document)
+        return await _upload(info, documents.attach_document, enrollment_id, kind, file)
 
     @strawberry.mutation(
         description="Customers: upload a document they send us on an enrollment of their "
@@ -135,24 +153,9 @@ class Mutation:
             DocumentKind,
             strawberry.argument(description="SIGNED_QUOTE or PURCHASE_ORDER."),
         ],
-        file: Annotated[
-            Upload, strawberry.argument(description="The PDF, sent as a multipart file part.")
-        ],
+        file: Annotated[Upload, PDF_FILE],
     ) -> DocumentType:
-        context = info.context
-        viewer = context.require_viewer()
-        document = await documents.upload_enrollment_document(
-            context.policy,
-            viewer,
-            context.require_account(),
-            parse_id(enrollment_id, "enrollmentId"),
-            Kind(kind),
-            cast(UploadFile, file).file,  # Strawberry types Upload as bytes
-            filename=getattr(file, "filename", None),
-            declared_size=getattr(file, "size", None),
-            client_address=context.client_address,
-        )
-        return DocumentType.from_model(document)
+        return await _upload(info, documents.upload_enrollment_document, enrollment_id, kind, file)
 
     @strawberry.mutation(
         description="Staff: produce the training agreement or the certificate of attendance "

@@ -22,6 +22,8 @@ from schema.context import Info
 from schema.documents import DocumentType
 from schema.ids import parse_id
 from schema.loaders import loaded_documents, prefetch_documents, selects_any
+from schema.node import Node
+from schema.row_fields import row_values, with_row_fields
 from schema.scalars import Channel, DiscountSource, DocumentKind, EnrollmentStatus, RequestStatus
 from services import enrollment_stats, history
 from services import enrollments as service
@@ -137,47 +139,30 @@ class InvoiceType:
         )
 
 
+# The attributes of `EnrollmentRow` declared `shown(...)` are fields of `Enrollment` as they
+# are (`with_row_fields`): a new column is declared on the row, not again here. The fields
+# below are those this type converts (enums, ids) or adds.
+_shown_values = row_values(history.EnrollmentRow, history.SHOWN)
+
+
 @strawberry.type(
     name="Enrollment",
     description="An order for one course session, for one or more trainees.",
 )
-class EnrollmentType:
+@with_row_fields(history.EnrollmentRow, history.SHOWN)
+class EnrollmentType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the enrollment.")
-    reference: str = strawberry.field(description="Order reference, e.g. `DEMO-0042`.")
     status: EnrollmentStatus = strawberry.field(description="Where the order stands.")
     channel: Channel = strawberry.field(description="WEB, PHONE or EMAIL.")
-    registrant_email: str = strawberry.field(
-        description="E-mail typed when enrolling: the history of the account with this login "
-        "e-mail includes this enrollment (rules 4, 5)."
-    )
-    registrant_name: str = strawberry.field(description="Name of the registrant.")
     establishment_id: strawberry.ID | None = strawberry.field(
         description="Establishment ordering, or null for an individual."
     )
-    seats: int = strawberry.field(description="Number of trainees booked.")
-    list_price_total: Decimal = strawberry.field(description="Catalog price of all seats.")
-    net_price_total: Decimal = strawberry.field(
-        description="Price after the framework agreement discount, if any (loyalty pass "
-        "discounts show only on invoices, rule 11)."
-    )
     discount_source: DiscountSource = strawberry.field(description="Where the discount came from.")
-    invoiced_total: Decimal = strawberry.field(description="Amount invoiced so far.")
-    booked_at: datetime.datetime = strawberry.field(description="When the order was placed.")
-    expected_validation_by: datetime.datetime = strawberry.field(
-        description="Staff validate within 24 business hours of booking (rule 13)."
-    )
-    validated_at: datetime.datetime | None = strawberry.field(description="When validated.")
-    cancelled_at: datetime.datetime | None = strawberry.field(description="When cancelled.")
-    cancel_reason: str = strawberry.field(description="Why it was cancelled, if it was.")
     course_code: str = strawberry.field(description="Catalog code of the course.")
     course_title: str = strawberry.field(description="Title of the course.")
     session: CourseSessionType = strawberry.field(description="The session booked.")
     visible_document_kinds: list[DocumentKind] = strawberry.field(
         description="Document kinds this viewer may see on this enrollment."
-    )
-    updated_at: datetime.datetime = strawberry.field(
-        description="When the order last changed (status, session, invoicing). Poll with "
-        "`filter: {updatedSince: ...}`."
     )
     viewer_can_cancel: bool = strawberry.field(
         description="True when `cancelEnrollment` by this viewer would be accepted now (the "
@@ -262,35 +247,31 @@ class EnrollmentType:
     signed_quote: DocumentType | None = _kind_field(Kind.SIGNED_QUOTE, "signed quote")
 
     @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> EnrollmentType:
+        """As `enrollment(id)`: NOT_FOUND unless it is in the viewer's history."""
+        viewer = info.context.require_viewer()
+        page = await history.get_enrollment(info.context.policy, viewer, number)
+        row = page.enrollments[0]
+        return cls.from_model(row, page.visible_kinds[row.id])
+
+    @classmethod
     def from_model(cls, row: history.EnrollmentRow, visible_kinds: list[Kind]) -> EnrollmentType:
         session = row.session
         return cls(
+            **_shown_values(row),
             id=strawberry.ID(str(row.id)),
-            reference=row.reference,
             status=EnrollmentStatus(row.status),
             channel=Channel(row.channel),
-            registrant_email=row.registrant_email,
-            registrant_name=row.registrant_name,
             establishment_id=(
                 strawberry.ID(str(row.establishment_id))
                 if row.establishment_id is not None
                 else None
             ),
-            seats=row.seats,
-            list_price_total=row.list_price_total,
-            net_price_total=row.net_price_total,
             discount_source=DiscountSource(row.discount_source),
-            invoiced_total=row.invoiced_total,
-            booked_at=row.booked_at,
-            expected_validation_by=row.expected_validation_by,
-            validated_at=row.validated_at,
-            cancelled_at=row.cancelled_at,
-            cancel_reason=row.cancel_reason,
             course_code=session.course.code,
             course_title=session.course.title,
             session=CourseSessionType.from_model(session),
             visible_document_kinds=visible_kinds,  # already members of DocumentKind
-            updated_at=row.updated_at,
             viewer_can_cancel=history.row_flag(row, "can_cancel"),
             viewer_can_request_postponement=history.row_flag(row, "can_request_postponement"),
             model=row,
@@ -544,10 +525,7 @@ class ListQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Enrollment identifier.")],
     ) -> EnrollmentType | None:
-        viewer = info.context.require_viewer()
-        page = await history.get_enrollment(info.context.policy, viewer, parse_id(id))
-        row = page.enrollments[0]
-        return EnrollmentType.from_model(row, page.visible_kinds[row.id])
+        return await EnrollmentType.fetch_node(info, parse_id(id))
 
     @strawberry.field(
         description="Staff: booking requests still waiting for validation past their "

@@ -91,7 +91,7 @@ async def get_course(course_id: int) -> Course:
 async def get_session(session_id: int) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
-        raise NotFound("Session")
+        raise NotFound("Session not found.")
     return session
 
 
@@ -274,16 +274,24 @@ async def update_course(
         values = {k: v for k, v in values.items() if getattr(course, k) != v}
         if values:
             before = {k: getattr(course, k) for k in values}
-            await Course.filter(id=course.id).update(**values)
-            await audit.record_by(
-                actor,
-                "course.updated",
-                "Course",
-                course.id,
-                before=_plain(before),
-                after=_plain(values),
-            )
+            await _save_changes(actor, Course, course.id, "course.updated", before, values)
     return await get_course(course_id)
+
+
+async def _save_changes(
+    actor: Actor,
+    model: type[Course] | type[CourseSession],
+    record_id: int,
+    action: str,
+    before: dict[str, Any],
+    values: dict[str, Any],
+) -> None:
+    """Writes the changed values of a catalog record and audits them (its model's name as
+    the entry's target type), in the caller's transaction."""
+    await model.filter(id=record_id).update(**values)
+    await audit.record_by(
+        actor, action, model.__name__, record_id, before=_plain(before), after=_plain(values)
+    )
 
 
 def _camel(name: str) -> str:
@@ -382,7 +390,7 @@ async def update_session(
     async with in_transaction():
         session = await CourseSession.filter(id=session_id).select_for_update().first()
         if session is None:
-            raise NotFound("Session")
+            raise NotFound("Session not found.")
         if session.status == SessionStatus.CANCELLED.value:
             raise Conflict(
                 "This session is cancelled.", reason=Reason.SESSION_CANCELLED, status=session.status
@@ -420,15 +428,7 @@ async def update_session(
             before["capacity"] = session.capacity
             values["capacity"] = capacity
         if values:
-            await CourseSession.filter(id=session.id).update(**values)
-            await audit.record_by(
-                actor,
-                "session.updated",
-                "CourseSession",
-                session.id,
-                before=_plain(before),
-                after=_plain(values),
-            )
+            await _save_changes(actor, CourseSession, session.id, "session.updated", before, values)
     return await get_session(session_id)
 
 

@@ -190,63 +190,55 @@ async def _record_document(
     return document
 
 
+@dataclass(frozen=True)
+class DocumentUpload:
+    """A PDF a client sends for an enrollment: where it goes, its bytes, and the name and
+    size it declared (checked, never trusted)."""
+
+    enrollment_id: int
+    kind: DocumentKind
+    source: BinaryIO
+    filename: str | None = None
+    declared_size: int | None = None
+    client_address: str = ""
+
+
 async def attach_document(
-    policy: Policy,
-    viewer: Viewer,
-    author: Account,
-    enrollment_id: int,
-    kind: DocumentKind,
-    source: BinaryIO,
-    *,
-    filename: str | None = None,
-    declared_size: int | None = None,
-    client_address: str = "",
+    policy: Policy, viewer: Viewer, author: Account, upload: DocumentUpload
 ) -> Document:
     """Staff attach an uploaded PDF (at most 20 MB, checked by content) to an enrollment."""
-    enrollment = await _enrollment_for_staff(policy, viewer, enrollment_id)
-    storage = get_storage()
-    staged = await stage_pdf(source, declared_size, storage=storage)
-    name = clean_filename(filename, f"{enrollment.reference}-{kind.value.lower()}")
-    return await _record_document(
-        enrollment,
-        kind,
-        name,
-        staged,
-        generated=False,
-        author=author,
-        client_address=client_address,
-        storage=storage,
-    )
+    enrollment = await _enrollment_for_staff(policy, viewer, upload.enrollment_id)
+    return await _record_upload(enrollment, upload, author)
 
 
 async def upload_enrollment_document(
-    policy: Policy,
-    viewer: Viewer,
-    author: Account,
-    enrollment_id: int,
-    kind: DocumentKind,
-    source: BinaryIO,
-    *,
-    filename: str | None = None,
-    declared_size: int | None = None,
-    client_address: str = "",
+    policy: Policy, viewer: Viewer, author: Account, upload: DocumentUpload
 ) -> Document:
     """A customer uploads a document they send us (a signed quote, a purchase order) on an
     enrollment: NOT_FOUND when they do not see it, FORBIDDEN when the policy does not let them
     upload that kind there; the file passes the same checks as staff uploads."""
-    enrollment = await visible_enrollments(policy, viewer).filter(id=enrollment_id).first()
+    enrollment = await visible_enrollments(policy, viewer).filter(id=upload.enrollment_id).first()
     if enrollment is None:
         raise NotFound("Enrollment not found.")
     policy.authorize_field(
         viewer,
         "upload_document",
         enrollment,
-        kind.value,
+        upload.kind.value,
         message="You may not upload this kind of document on this enrollment.",
     )
+    return await _record_upload(enrollment, upload, author, action="document.uploaded")
+
+
+async def _record_upload(
+    enrollment: Enrollment, upload: DocumentUpload, author: Account, action: str | None = None
+) -> Document:
+    """An uploaded PDF recorded on the enrollment: the same checks (a PDF by its content, at
+    most 20 MB), file name and records for staff and customer uploads."""
     storage = get_storage()
-    staged = await stage_pdf(source, declared_size, storage=storage)
-    name = clean_filename(filename, f"{enrollment.reference}-{kind.value.lower()}")
+    staged = await stage_pdf(upload.source, upload.declared_size, storage=storage)
+    kind = upload.kind
+    name = clean_filename(upload.filename, f"{enrollment.reference}-{kind.value.lower()}")
     return await _record_document(
         enrollment,
         kind,
@@ -254,8 +246,8 @@ async def upload_enrollment_document(
         staged,
         generated=False,
         author=author,
-        action="document.uploaded",
-        client_address=client_address,
+        action=action,
+        client_address=upload.client_address,
         storage=storage,
     )
 

@@ -19,7 +19,7 @@ import functools
 import json
 import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -381,30 +381,62 @@ class SessionRow:
     course: CourseRow
 
 
+# The metadata key of a row attribute the API shows as it is (see `shown`).
+SHOWN = "description"
+
+
+def shown(description: str) -> dict[str, str]:
+    """The metadata of a row attribute that the GraphQL type shows as it is
+    (`field(metadata=shown(...))`): `schema.enrollments` gives `Enrollment` a field of the
+    same name, type and this description."""
+    return {SHOWN: description}
+
+
 @dataclass(slots=True)
 class EnrollmentRow:
     """An enrollment of a page, read as plain values with its session and course (one query,
     no model instances: see `DocumentRow`). It has the attributes the schema's
-    `EnrollmentType.from_model` and `encode_cursor` read, and the document-kind flags."""
+    `EnrollmentType.from_model` and `encode_cursor` read, and the document-kind flags.
+
+    A new column of `Enrollment` is one attribute here: the `SELECT` reads every attribute
+    but `session` and `kinds`, and one declared `field(metadata=shown(...))` is a field of the
+    GraphQL `Enrollment` as it is (the others are converted by `EnrollmentType` itself)."""
 
     id: int
-    reference: str
+    reference: str = field(metadata=shown("Order reference, e.g. `DEMO-0042`."))
     status: str
     channel: str
-    registrant_email: str
-    registrant_name: str
+    registrant_email: str = field(
+        metadata=shown(
+            "E-mail typed when enrolling: the history of the account with this login e-mail "
+            "includes this enrollment (rules 4, 5)."
+        )
+    )
+    registrant_name: str = field(metadata=shown("Name of the registrant."))
     establishment_id: int | None
-    seats: int
-    list_price_total: Decimal
-    net_price_total: Decimal
+    seats: int = field(metadata=shown("Number of trainees booked."))
+    list_price_total: Decimal = field(metadata=shown("Catalog price of all seats."))
+    net_price_total: Decimal = field(
+        metadata=shown(
+            "Price after the framework agreement discount, if any (loyalty pass discounts show "
+            "only on invoices, rule 11)."
+        )
+    )
     discount_source: str
-    invoiced_total: Decimal
-    booked_at: datetime
-    expected_validation_by: datetime
-    validated_at: datetime | None
-    cancelled_at: datetime | None
-    cancel_reason: str
-    updated_at: datetime
+    invoiced_total: Decimal = field(metadata=shown("Amount invoiced so far."))
+    booked_at: datetime = field(metadata=shown("When the order was placed."))
+    expected_validation_by: datetime = field(
+        metadata=shown("Staff validate within 24 business hours of booking (rule 13).")
+    )
+    validated_at: datetime | None = field(metadata=shown("When validated."))
+    cancelled_at: datetime | None = field(metadata=shown("When cancelled."))
+    cancel_reason: str = field(metadata=shown("Why it was cancelled, if it was."))
+    updated_at: datetime = field(
+        metadata=shown(
+            "When the order last changed (status, session, invoicing). Poll with "
+            "`filter: {updatedSince: ...}`."
+        )
+    )
     session: SessionRow
     kinds: dict[str, Any]
 

@@ -163,16 +163,22 @@ def authorize_read_invitations(
     )
 
 
-async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) -> Invitation:
-    """An admin withdraws a pending invitation: its link stops working. NOT_FOUND for one
-    the actor may not read; CONFLICT when already accepted or withdrawn."""
+async def get_invitation(policy: Policy, viewer: Viewer | None, invitation_id: int) -> Invitation:
+    """One invitation the viewer may read, with who invited; NOT_FOUND otherwise."""
     invitation = (
-        await Invitation.filter(policy.filter(actor.viewer, "read", Invitation), id=invitation_id)
+        await Invitation.filter(policy.filter(viewer, "read", Invitation), id=invitation_id)
         .select_related("invited_by")
         .first()
     )
     if invitation is None:
-        raise NotFound("Invitation")
+        raise NotFound("Invitation not found.")
+    return invitation
+
+
+async def withdraw_invitation(policy: Policy, actor: Actor, invitation_id: int) -> Invitation:
+    """An admin withdraws a pending invitation: its link stops working. NOT_FOUND for one
+    the actor may not read; CONFLICT when already accepted or withdrawn."""
+    invitation = await get_invitation(policy, actor.viewer, invitation_id)
     policy.authorize(
         actor.viewer,
         "withdraw",

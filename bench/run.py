@@ -388,7 +388,7 @@ async def in_process(report: Report, ds: Any, args: argparse.Namespace) -> None:
         await overhead(report, app, args.repetitions)
         await size_and_repetition(report, app, args.rounds)
         await statements_and_calls(report, ds)
-        await growth(report, app, max(3, args.repetitions // 2))
+        await growth(report, app, max(3, args.repetitions // 2 + 1))
     finally:
         await app.close()
 
@@ -587,7 +587,7 @@ async def isolation(report: Report, espace: Server, ds: Any, rounds: int) -> Non
 
     say("case 5: a small query alone and next to streaming exports (CSV of the 20k establishment)")
     small = http.request_bytes(
-        "POST", "/graphql", espace.port, {"query": queries.SMALL_QUERY}, ds.admin_token
+        "POST", "/graphql", espace.port, queries.small_body(ds.small_id), ds.admin_token
     )
     export = http.request_bytes(
         "GET",
@@ -624,7 +624,8 @@ async def isolation(report: Report, espace: Server, ds: Any, rounds: int) -> Non
     idle, busy_p99 = ms(percentile(alone, 99)), ms(percentile(loaded, 99))
     report.add(
         "5 isolation",
-        f"small query p99 {busy_p99:.1f} ms next to exports ({len(exports)} CSV exports of "
+        f"small query (5 rows of the 10 establishment) p99 {busy_p99:.1f} ms next to "
+        f"exports ({len(exports)} CSV exports of "
         f"{ds.shape.big:,} rows ran, median {median(exports):.2f} s) / {idle:.1f} ms idle, "
         f"{len(alone)} samples each",
         f"{busy_p99 / idle:.2f}",

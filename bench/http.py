@@ -76,16 +76,18 @@ async def load(
     total: int,
     concurrency: int,
     check: Callable[[int, bytes], None] | None = None,
+    seconds: float | None = None,
 ) -> tuple[float, list[float]]:
-    """`total` requests from `concurrency` clients (one connection each): requests per
-    second and the latency of each."""
+    """`total` requests from `concurrency` clients (one connection each), or fewer if
+    `seconds` pass first: requests per second and the latency of each."""
     latencies: list[float] = []
     remaining = total
     connections = [Connection(port) for _ in range(concurrency)]
+    deadline = float("inf") if seconds is None else time.perf_counter() + seconds
 
     async def client(connection: Connection) -> None:
         nonlocal remaining
-        while remaining > 0:
+        while remaining > 0 and time.perf_counter() < deadline:
             remaining -= 1
             start = time.perf_counter()
             status, body = await connection.send(raw)
@@ -103,7 +105,7 @@ async def load(
     finally:
         for connection in connections:
             await connection.close()
-    return total / (time.perf_counter() - start), latencies
+    return len(latencies) / (time.perf_counter() - start), latencies
 
 
 async def once(port: int, raw: bytes) -> tuple[int, bytes]:

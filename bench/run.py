@@ -77,7 +77,7 @@ class Report:
 
     def table(self) -> str:
         lines = ["| case | measure | value | target | met |", "| --- | --- | --- | --- | --- |"]
-        for r in self.rows:
+        for r in sorted(self.rows, key=lambda r: r.case.split()[0]):
             met = "" if r.met is None else ("yes" if r.met else "**no**")
             lines.append(f"| {r.case} | {r.what} | {r.value} | {r.target} | {met} |")
         return "\n".join(lines)
@@ -294,7 +294,7 @@ async def statements_and_calls(report: Report, ds: Any) -> None:
     from server import create_app
     from settings import get_settings
 
-    say("case 6: SQL statements and Oso calls per request")
+    say("case 3: SQL statements and Oso calls per request")
     table = [
         "| persona | establishment | rows | SQL cold | SQL warm | Oso cold | Oso warm |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -340,7 +340,7 @@ async def statements_and_calls(report: Report, ds: Any) -> None:
         sql_warm = sorted({v[1] for v in values})
         oso_warm = sorted({v[3] for v in values})
         report.add(
-            "6 SQL and Oso per request",
+            "3 SQL and Oso per request",
             f"{persona}, 10/50/100 rows x establishments 10/1k/20k: SQL statements beyond the "
             "session lookup (cold/warm), Oso queries (cold/warm)",
             " or ".join(f"{a}/{b} SQL, {c}/{d} Oso" for a, b, c, d in sorted(values)),
@@ -485,9 +485,10 @@ def page_request(name: str, port: int, ds: Any, persona: str, first: int) -> byt
     )
 
 
-# How many requests each side sends per round, by its speed (the slowest still gets enough
-# samples for a p99).
+# How many requests each side sends per round, by its speed, or fewer when LOAD_SECONDS pass
+# first (the slowest side then still sends 8 per second x 3 rounds: enough for a p99).
 LOAD = {"floor": 400, "plain": 400, "strawberry": 250, "espace": 200}
+LOAD_SECONDS = 10.0
 
 
 async def peers(report: Report, running: dict[str, Server], ds: Any, rounds: int) -> None:
@@ -522,7 +523,7 @@ async def peers(report: Report, running: dict[str, Server], ds: Any, rounds: int
                 server = running[name]
                 raw = page_request(name, server.port, ds, "admin", first)
                 total = LOAD[name] if round_number else 40  # round 0 warms up
-                rate, times = await http.load(server.port, raw, total, 8)
+                rate, times = await http.load(server.port, raw, total, 8, seconds=LOAD_SECONDS)
                 if round_number:
                     throughput[name].append(rate)
                     latencies[name].extend(times)
@@ -539,7 +540,7 @@ async def peers(report: Report, running: dict[str, Server], ds: Any, rounds: int
         espace = results[(first, "espace")][0]
         target = 1 / 2 if first == 50 else 1 / 3
         report.add(
-            "3 HTTP peers",
+            "4 HTTP peers",
             f"{first}-row page, 8 clients: Espace {espace:.0f} req/s / plain Starlette endpoint "
             f"with the same authorization {plain:.0f} req/s (floor "
             f"{results[(first, 'floor')][0]:.0f}, stock Strawberry "
@@ -569,7 +570,7 @@ async def peers(report: Report, running: dict[str, Server], ds: Any, rounds: int
     )
     p50, p99 = ms(percentile(latencies_50, 50)), ms(percentile(latencies_50, 99))
     report.add(
-        "4 latency spread",
+        "5 latency spread",
         f"Espace, 8 concurrent 50-row pages: p99 {p99:.1f} ms / p50 {p50:.1f} ms "
         f"({len(latencies_50)} requests)",
         f"{p99 / p50:.2f}",
@@ -585,7 +586,7 @@ ISOLATION_SAMPLES = 100
 async def isolation(report: Report, espace: Server, ds: Any, rounds: int) -> None:
     from bench import http, queries
 
-    say("case 5: a small query alone and next to streaming exports (CSV of the 20k establishment)")
+    say("case 6: a small query alone and next to streaming exports (CSV of the 20k establishment)")
     small = http.request_bytes(
         "POST", "/graphql", espace.port, queries.small_body(ds.small_id), ds.admin_token
     )
@@ -623,7 +624,7 @@ async def isolation(report: Report, espace: Server, ds: Any, rounds: int) -> Non
         await busy
     idle, busy_p99 = ms(percentile(alone, 99)), ms(percentile(loaded, 99))
     report.add(
-        "5 isolation",
+        "6 isolation",
         f"small query (5 rows of the 10 establishment) p99 {busy_p99:.1f} ms next to "
         f"exports ({len(exports)} CSV exports of "
         f"{ds.shape.big:,} rows ran, median {median(exports):.2f} s) / {idle:.1f} ms idle, "
@@ -723,7 +724,8 @@ def data_description(ds: Any, url: str) -> str:
     return (
         f"{ds.enrollments:,} enrollments and {ds.documents:,} documents in the "
         f"{database_description(url)}, loaded by `bench/data.py` (schema by the real "
-        "migrations, ANALYZE after the load). Acme has establishments of "
+        f"migrations, {'ANALYZE' if url.startswith('sqlite') else 'VACUUM ANALYZE'} after the "
+        "load). Acme has establishments of "
         f"{s.big:,}, {s.medium:,} and {s.small:,} enrollments; {s.filler_sites} filler "
         f"establishments of {s.filler_companies} other companies and {s.individuals:,} "
         "orders of individuals hold the rest. Personas, both verified: Claire, ADMIN of the "
@@ -802,6 +804,11 @@ def main(argv: list[str] | None = None) -> int:
     directory = environment.prepare(bench_dir / "run")
     say(f"database: {url}")
     report = Report()
+    if args.sqlite:
+        report.notes.append(
+            "SQLite: no prepared-statement plan switch there, so case 2's runs 1-5 and 6+ "
+            "differ by noise only."
+        )
 
     async def in_this_process() -> tuple[Any, str]:
         from tortoise import Tortoise

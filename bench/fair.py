@@ -378,7 +378,13 @@ async def history_page(
     from models.enrollments import Enrollment
     from services import history
 
-    unsupported = {k: v for k, v in options.items() if v not in (None, history.NEWEST_FIRST)}
+    # Backward pages and other orders are not written by hand; options the product may add
+    # later (none today) are ignored.
+    unsupported = {
+        k: v
+        for k, v in options.items()
+        if k in ("last", "before", "ordering") and v not in (None, history.NEWEST_FIRST)
+    }
     narrowed = {
         f.name
         for f in dataclasses.fields(criteria)

@@ -259,10 +259,13 @@ async def overhead(report: Report, app: InProcess, repetitions: int) -> None:
 async def size_and_repetition(report: Report, app: InProcess, rounds: int) -> None:
     say(f"case 2: 50-row page at 20k vs 1k, {SERIES} runs on a fresh connection, {rounds} rounds")
     runs: dict[tuple[str, str, bool], list[list[float]]] = {}
-    for _ in range(rounds):
+    for round_number in range(rounds):
+        # The order alternates from round to round, so that a slow spell of the machine
+        # falls on both sides.
+        order = ("big", "medium") if round_number % 2 == 0 else ("medium", "big")
         for persona in PERSONAS:
             for off in (False, True):
-                for site in ("big", "medium"):
+                for site in order:
                     await fresh_connections()
                     case = app.page(persona, site, 50, off)
                     series = [await timed(case) for _ in range(SERIES)]

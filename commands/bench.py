@@ -15,14 +15,17 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="run the benchmark on a throw-away database and write bench/RESULTS.md",
+        help="run the benchmark (PostgreSQL by default, see bench/README.md)",
     )
-    parser.add_argument("--repetitions", type=int, default=5, help="rounds of cases 1-2")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of the HTTP cases 4-5")
-    parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
-    parser.add_argument(
-        "--postgres", metavar="URL", help="run on a throw-away database of this PostgreSQL server"
-    )
+    parser.add_argument("--repetitions", type=int, default=9, help="rounds of in-process cases")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the series and HTTP cases")
+    parser.add_argument("--write", action="store_true", help="regenerate bench/RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help=argparse.SUPPRESS)  # the default
+    parser.add_argument("--rebuild", action="store_true", help="load the data set again")
+    parser.add_argument("--tiny", action="store_true", help="a few hundred rows, to try it")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--postgres", metavar="URL", help="PostgreSQL server of the bench database")
+    where.add_argument("--sqlite", action="store_true", help="run on a SQLite file instead")
     parser.set_defaults(handler=run)
 
 
@@ -36,8 +39,16 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     argv = ["--repetitions", str(args.repetitions), "--rounds", str(args.rounds)]
-    if args.no_write:
-        argv.append("--no-write")
+    argv += [
+        flag
+        for flag, wanted in (
+            ("--write", args.write),
+            ("--rebuild", args.rebuild),
+            ("--tiny", args.tiny),
+            ("--sqlite", args.sqlite),
+        )
+        if wanted
+    ]
     if args.postgres:
         argv += ["--postgres", args.postgres]
     # `python -m bench` in the checkout: bench/ and tests/ (its SQL counter) are found there.

@@ -125,22 +125,19 @@ async def _page_statement(
     """The page query `history_page` sends, as sent (text and parameters), and the page."""
     client = connections.get("default")
     sent: list[Statement] = []
-    execute_query = client.execute_query
 
-    async def recording(sql: str, values: list[Any] | None = None) -> Any:
-        sent.append(Statement(sql, list(values or [])))
-        return await execute_query(sql, values)
+    def recorder(method: Any) -> Any:
+        async def recording(sql: str, values: list[Any] | None = None) -> Any:
+            sent.append(Statement(sql, list(values or [])))
+            return await method(sql, values)
+
+        return recording
 
     with monkeypatch.context() as patch:
-        patch.setattr(client, "execute_query", recording)
-        if hasattr(client, "fetch_in_chunks"):  # SQLite reads pages in chunks
-            fetch_in_chunks = client.fetch_in_chunks
-
-            def chunks(sql: str, values: list[Any], size: int) -> Any:
-                sent.append(Statement(sql, list(values)))
-                return fetch_in_chunks(sql, values, size)
-
-            patch.setattr(client, "fetch_in_chunks", chunks)
+        # Tortoise's `.values()` reads through `execute_query_dict`, the rest through
+        # `execute_query`.
+        for name in ("execute_query", "execute_query_dict"):
+            patch.setattr(client, name, recorder(getattr(client, name)))
         page = await history.history_page(Policy(), viewer, criteria, PAGE)
     pages = [s for s in sent if "ORDER BY" in s.sql and '"enrollment"' in s.sql]
     assert len(pages) == 1, [s.sql for s in sent]

@@ -15,6 +15,7 @@ from schema.context import Info
 from schema.ids import parse_id
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
+from services.business_hours import session_started
 from services.catalog import CourseChanges, SessionChanges
 from services.history import SessionRow
 
@@ -39,6 +40,10 @@ class CourseSessionType:
     cancelled_at: datetime.datetime | None = strawberry.field(
         description="When staff cancelled the session."
     )
+    bookable: bool = strawberry.field(
+        description="True when `enroll` may choose this session now: OPEN, seats left, and "
+        "not started yet (Paris calendar). A front end offers only these."
+    )
     course_id: strawberry.Private[int]
 
     @classmethod
@@ -57,6 +62,11 @@ class CourseSessionType:
             status=SessionStatus(session.status),
             closed_at=session.closed_at,
             cancelled_at=session.cancelled_at,
+            bookable=(
+                session.status == enums.SessionStatus.OPEN.value
+                and session.capacity > session.seats_booked
+                and not session_started(session.starts_on)
+            ),
             course_id=session.course_id,
         )
 

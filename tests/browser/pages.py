@@ -29,6 +29,15 @@ async def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     await expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
+async def go_to(page: Page, label: str) -> None:
+    """Follow a link of the main navigation ("Catalogue", "Mes inscriptions", ...)."""
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    await navigation.get_by_role("link", name=label, exact=True).click()
+    await expect(navigation.get_by_role("link", name=label, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+
+
 async def sign_out(page: Page) -> None:
     await page.get_by_role("button", name="Se déconnecter").click()
     await expect(page).to_have_url(re.compile(r"/sign-in\?signedOut=1"))
@@ -72,3 +81,43 @@ async def log_in(server: LiveServer, email: str, password: str) -> str:
     )
     token: str = data["logIn"]["token"]
     return token
+
+
+async def staff_token(email: str = "sophie.staff@espace.example") -> str:
+    """A back-office account and its session token (staff accounts are made on the command
+    line, not in the front end)."""
+    staff = await factories.account(email, is_staff=True, full_name="Sophie Staff")
+    return await factories.token_for(staff)
+
+
+async def validate_enrollment(server: LiveServer, token: str, enrollment_id: str) -> None:
+    """Staff validate a booking request (through the API: the back-office page is tested on
+    its own)."""
+    data = await api(
+        server,
+        "mutation($id: ID!) { validateEnrollment(id: $id) { status } }",
+        {"id": enrollment_id},
+        token=token,
+    )
+    assert data["validateEnrollment"]["status"] == "VALIDATED"
+
+
+async def generate_document(server: LiveServer, token: str, enrollment_id: str, kind: str) -> str:
+    """Staff produce a document of an enrollment (TRAINING_AGREEMENT or
+    CERTIFICATE_OF_ATTENDANCE); answers its id."""
+    data = await api(
+        server,
+        "mutation($id: ID!, $kind: DocumentKind!) "
+        "{ generateDocument(enrollmentId: $id, kind: $kind) { id } }",
+        {"id": enrollment_id, "kind": kind},
+        token=token,
+    )
+    document_id: str = data["generateDocument"]["id"]
+    return document_id
+
+
+def enrollment_id_in(url: str) -> str:
+    """The id of the enrollment page at `url` (/enrollments/<id>)."""
+    match = re.search(r"/enrollments/(\d+)", url)
+    assert match, url
+    return match.group(1)

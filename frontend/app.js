@@ -187,7 +187,16 @@ async function route({ focus = false } = {}) {
   main.removeAttribute("aria-busy");
   document.title = title;
   liveRegion.textContent = title;
-  if (focus) (main.querySelector("h1") || main).focus?.();
+  if (focus) focusHeading();
+}
+
+/** After a navigation the page's h1 takes the focus, so screen readers announce the new
+ *  page and the next Tab starts from its content. */
+function focusHeading() {
+  const heading = main.querySelector("h1");
+  if (!heading) return main.focus();
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
 }
 
 async function renderPage(name, ctx) {
@@ -224,9 +233,5 @@ onTokenChange(() => {
 });
 
 document.documentElement.lang = language();
-// Headings get focus after each navigation, so screen readers announce the new page.
-new MutationObserver(() => {
-  for (const heading of main.querySelectorAll("h1:not([tabindex])")) heading.setAttribute("tabindex", "-1");
-}).observe(main, { childList: true, subtree: true });
 replace(root, header, main, footer, liveRegion);
 route();

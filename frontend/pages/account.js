@@ -187,7 +187,8 @@ function emailForm(me) {
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
   const newEmail = h("input", { type: "email", name: "newEmail", autocomplete: "email", required: true });
   const warning = h("div", { class: "message warn", role: "alert", id: "email-change-warning", hidden: true });
-  const acknowledge = h("input", { type: "checkbox", name: "acknowledgeHistoryChange", required: true });
+  // Required only once shown (a hidden required control would block the first step).
+  const acknowledge = h("input", { type: "checkbox", name: "acknowledgeHistoryChange" });
   const acknowledgeLabel = h("label", { class: "choice", hidden: true }, acknowledge, t("acknowledge"));
   const submit = h("button", { type: "submit" }, t("emailContinue"));
   let warned = false;
@@ -196,6 +197,7 @@ function emailForm(me) {
     warning.hidden = true;
     acknowledgeLabel.hidden = true;
     acknowledge.checked = false;
+    acknowledge.required = false;
     submit.textContent = t("emailContinue");
   };
   newEmail.addEventListener("input", reset);
@@ -240,6 +242,7 @@ function emailForm(me) {
         );
         warning.hidden = false;
         acknowledgeLabel.hidden = false;
+        acknowledge.required = true;
         submit.textContent = t("emailSubmit");
         acknowledge.focus();
       }

@@ -275,7 +275,7 @@ function table(nodes, state) {
           h(
             "tr",
             {},
-            h("td", {}, h("a", { href: `/enrollments/${node.id}` }, node.reference)),
+            h("td", { class: "nowrap" }, h("a", { href: `/enrollments/${node.id}` }, node.reference)),
             h("td", {}, node.courseTitle, h("div", { class: "hint" }, node.courseCode)),
             h("td", {}, formatDate(node.session.startsOn), h("div", { class: "hint" }, node.session.city)),
             h("td", { class: "number" }, String(node.seats)),

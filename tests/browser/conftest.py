@@ -113,9 +113,9 @@ def screenshot(request: pytest.FixtureRequest) -> Any:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     test_name = request.node.name.removeprefix("test_")
 
-    async def take(target: Page, name: str) -> Path:
+    async def take(target: Page, name: str, *, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{test_name}-{name}.png"
-        await target.screenshot(path=str(path), full_page=True)
+        await target.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -28,8 +28,14 @@ if not Path(CHROMIUM).exists():
     CHROMIUM = shutil.which("chromium") or CHROMIUM
 SCREENSHOTS = VAR_DIR / "screenshots"
 
+# An upper bound for a failing test on a busy machine (argon2 hashes take a while when five
+# test runs share two cores), never asserted as a duration.
+WAIT_MS = 20_000
+
 try:
-    from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+    from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+    expect.set_options(timeout=WAIT_MS)
 except ImportError:  # pragma: no cover - the dev extras install it
     async_playwright = None  # type: ignore[assignment]
 
@@ -59,11 +65,24 @@ def mailbox() -> Iterator[Mailbox]:
         capture.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keeps each phase's report on the test, for the `server` fixture's teardown."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def server(tmp_dir: Path, mailbox: Mailbox) -> Iterator[LiveServer]:
-    """A fresh server for each test (fresh in-memory rate limits), sending mail to `mailbox`."""
+def server(tmp_dir: Path, mailbox: Mailbox, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """A fresh server for each test (fresh in-memory rate limits), sending mail to `mailbox`.
+    When the test failed, the end of the server's log is printed with the failure."""
     with live_server(tmp_dir, **mailbox.settings()) as running:
         yield running
+        call = getattr(request.node, "report_call", None)
+        if call is not None and call.failed:
+            print(f"--- end of the server log ({running.log_path}) ---")
+            print(running.log()[-6000:])
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +98,7 @@ async def browser() -> AsyncIterator[Browser]:
 async def context(browser: Browser, server: LiveServer) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no token, no language choice) for each test."""
     made = await browser.new_context(base_url=server.url, locale="fr-FR", accept_downloads=True)
-    made.set_default_timeout(15_000)
+    made.set_default_timeout(WAIT_MS)
     yield made
     await made.close()
 

@@ -38,6 +38,8 @@ async def index_page(request: Request) -> Response:
     path = request.path_params.get("path", "")
     if not PAGE_PATH.fullmatch(path) or path.split("/", 1)[0] in API_SEGMENTS:
         return Response(status_code=404)
+    if not INDEX_FILE.is_file():  # installed without the checkout's frontend/ folder
+        return Response(status_code=404)
     return FileResponse(INDEX_FILE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
 
@@ -55,6 +57,7 @@ class Assets(StaticFiles):
 def frontend_routes() -> list[BaseRoute]:
     """Register after every API route: the last one is the catch-all page route."""
     return [
-        Mount(ASSETS_PREFIX, app=Assets(directory=FRONTEND_DIR), name="assets"),
+        # check_dir=False: an installation without frontend/ still serves the API.
+        Mount(ASSETS_PREFIX, app=Assets(directory=FRONTEND_DIR, check_dir=False), name="assets"),
         Route("/{path:path}", index_page, methods=["GET", "HEAD"]),
     ]

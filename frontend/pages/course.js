@@ -223,9 +223,10 @@ function enrolForm(ctx, course, me, establishments) {
           h("p", {}, t("sent", { reference: result.reference, by })),
           h("p", {}, h("a", { href: `/enrollments/${result.enrollment.id}` }, t("see"))),
         );
-      } else if (!result.inYourHistory) {
+      } else if (input.registrantEmail.toLowerCase() !== me.email.toLowerCase()) {
         done.textContent = t("sentElsewhere", { reference: result.reference, email: input.registrantEmail });
       } else {
+        // Her own address, not verified yet: the order joins her history once it is (rule 4).
         done.textContent = t("sentUnverified", { reference: result.reference });
       }
       replace(form, h("h2", {}, t("enrolTitle")), done);

@@ -10,12 +10,14 @@ import re
 
 from playwright.async_api import Page, expect
 
+from models.enums import AccountKind
 from tests import factories
 from tests.browser.mailbox import Mailbox
 from tests.browser.pages import (
     enrollment_id_in,
     generate_document,
     go_to,
+    sign_in,
     staff_token,
     validate_enrollment,
 )
@@ -118,3 +120,56 @@ async def test_a_company_signs_up_enrols_is_validated_downloads_and_cancels_once
     await screenshot(page, "cancelled")
     cancelled = await mailbox.wait_for(EMAIL, subject="annul")
     assert "Dates incompatibles" not in cancelled.subject
+
+
+async def test_an_individual_enrols_before_verifying_and_finds_the_order_once_verified(
+    page: Page, server: LiveServer, mailbox: Mailbox
+):
+    session = await factories.course_session(code="IND-1")
+    await page.goto("/sign-up")
+    await page.get_by_label("Particulier").check()
+    await expect(page.get_by_label("Numéro SIRET de l'établissement")).to_be_hidden()
+    await page.get_by_label("Nom et prénom").fill("Inès Martin")
+    await page.get_by_label("Adresse e-mail").fill("ines@example.com")
+    await page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    await page.get_by_label("Confirmez le mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Créer mon compte").click()
+    await expect(page.locator("dl.facts")).to_contain_text("Particulier")
+
+    # Not verified yet: the booking request is taken, but not shown in her history yet.
+    await page.goto(f"/catalog/{session.course_id}")
+    await expect(page.get_by_label("Commande passée pour")).to_have_count(0)  # no company
+    first = page.get_by_role("group", name="Participant 1")
+    await first.get_by_label("Prénom").fill("Inès")
+    await first.get_by_label("Nom", exact=True).fill("Martin")
+    await page.get_by_role("button", name="Envoyer la demande d'inscription").click()
+    await expect(page.get_by_role("status")).to_contain_text("Vérifiez votre adresse e-mail")
+
+    mail = await mailbox.wait_for("ines@example.com")
+    await page.goto(mail.link_path("/verify-email"))
+    await page.get_by_role("button", name="Vérifier mon adresse").click()
+    await page.get_by_role("link", name="Voir mes inscriptions").click()
+    await expect(page.locator("#history-table tbody tr")).to_have_count(1)
+    await expect(page.locator("#history-table")).to_contain_text("IND-1")
+
+
+async def test_another_registrant_email_is_warned_about_and_leaves_the_order_out_of_history(
+    page: Page, server: LiveServer
+):
+    session = await factories.course_session(code="OTHER-1")
+    await factories.account("ines@example.com", kind=AccountKind.INDIVIDUAL)
+    await sign_in(page, "ines@example.com")
+    await page.goto(f"/catalog/{session.course_id}")
+    first = page.get_by_role("group", name="Participant 1")
+    await first.get_by_label("Prénom").fill("Paul")
+    await first.get_by_label("Nom", exact=True).fill("Martin")
+    warning = page.get_by_role("note")
+    await expect(warning).to_be_hidden()
+    await page.get_by_label("E-mail du responsable de l'inscription").fill("paul@example.com")
+    await expect(warning).to_contain_text("n'apparaîtra pas dans votre historique")
+    await page.get_by_role("button", name="Envoyer la demande d'inscription").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "Elle apparaît dans l'historique de paul@example.com, pas dans le vôtre."
+    )
+    await go_to(page, "Mes inscriptions")
+    await expect(page.get_by_text("Vous n'avez pas encore d'inscription.")).to_be_visible()

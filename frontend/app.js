@@ -90,7 +90,7 @@ function layout(viewer, currentPath) {
   );
   const account = viewer
     ? [
-        h("span", { class: "who" }, viewer.fullName || viewer.email),
+        h("span", { class: "who", title: viewer.email }, viewer.fullName || viewer.email),
         h("button", { type: "button", class: "link-button", id: "sign-out", onclick: doSignOut }, t("nav.signOut")),
       ]
     : [

@@ -1,5 +1,5 @@
-"""The Starlette application: `/graphql`, `/healthz`, and (documents) `/documents/{id}`; in
-development also the pages of the mailed links (`web/link_pages.py`).
+"""The Starlette application: `/graphql`, `/healthz`, (documents) `/documents/{id}`, exports,
+and the web front end (`frontend/`, served by `web/frontend.py`) at every other page path.
 
 `create_app()` is the factory. `app` is built on first access (for `uvicorn server:app`), so
 importing this module builds nothing: no settings, no policy loaded.
@@ -18,7 +18,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -45,7 +45,7 @@ from settings import Settings, get_settings
 from web import graphql_media
 from web.downloads import download_document
 from web.exports import export_enrollments
-from web.link_pages import link_page_routes
+from web.frontend import frontend_routes
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
 from web.stack import http_middleware
@@ -247,7 +247,7 @@ def create_app(
     if settings.is_dev:  # edited policies/*.polar take effect without a restart
         app_lifespan = with_policy_reload(lifespan, policy)
     graphql = EspaceGraphQL(policy, settings)
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/documents/{id}", download_document, methods=["GET"]),
@@ -255,8 +255,7 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
-    if settings.is_dev:  # pages for the mailed links until a front end serves them
-        routes.extend(link_page_routes())
+    routes.extend(frontend_routes())  # last: its page route catches the remaining paths
     app = Starlette(routes=routes, lifespan=app_lifespan, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.policy = policy

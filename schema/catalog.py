@@ -19,6 +19,7 @@ from schema.node import Node
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
 from services.actors import Actor
+from services.business_hours import session_started
 from services.catalog import CourseChanges, SessionChanges
 from services.history import SessionRow
 
@@ -43,6 +44,10 @@ class CourseSessionType(Node):
     cancelled_at: datetime.datetime | None = strawberry.field(
         description="When staff cancelled the session."
     )
+    bookable: bool = strawberry.field(
+        description="True when `enroll` may choose this session now: OPEN, seats left, and "
+        "not started yet (Paris calendar). A front end offers only these."
+    )
     course_id: strawberry.Private[int]
 
     @classmethod
@@ -66,6 +71,11 @@ class CourseSessionType(Node):
             status=SessionStatus(session.status),
             closed_at=session.closed_at,
             cancelled_at=session.cancelled_at,
+            bookable=(
+                session.status == enums.SessionStatus.OPEN.value
+                and session.capacity > session.seats_booked
+                and not session_started(session.starts_on)
+            ),
             course_id=session.course_id,
         )
 

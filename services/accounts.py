@@ -132,8 +132,14 @@ def _link(path: str, token: str) -> str:
 
 
 def password_link(token: str) -> str:
-    """The link of a set-password or reset e-mail."""
+    """The link of a reset e-mail."""
     return _link("reset-password", token)
+
+
+def set_password_link(token: str) -> str:
+    """The link of the first-password e-mail (rule 2). Same token use as a reset link
+    (`resetPassword`); its own page path lets the front end greet a new account."""
+    return _link("set-password", token)
 
 
 def verification_link(token: str) -> str:
@@ -197,7 +203,7 @@ async def ensure_account(
         account.email,
         "set_password",
         account.language,
-        link=password_link(token),
+        link=set_password_link(token),
         reason=reason,
     )
     return account, True

@@ -40,3 +40,9 @@ def add_business_hours(start: datetime, hours: float) -> datetime:
                 return local.astimezone(UTC) + remaining
             remaining -= available
         local = next_midnight
+
+
+def session_started(starts_on: date, now: datetime | None = None) -> bool:
+    """True from the first day of a session (Paris calendar): it can no longer be booked
+    online nor chosen for a postponement."""
+    return starts_on <= (now or datetime.now(UTC)).astimezone(PARIS).date()

@@ -35,7 +35,7 @@ from services import audit, booking_limits, history, mail_relay, pricing
 from services.accounts import ensure_account
 from services.actors import Actor
 from services.admins import make_first_registrant_admin
-from services.business_hours import PARIS, add_business_hours
+from services.business_hours import PARIS, add_business_hours, session_started
 from services.emails import normalize_email
 from services.enrollment_states import POSTPONABLE, TRANSITIONS
 from services.errors import BadUserInput, Conflict, FieldChecks, NotFound, Reason
@@ -291,7 +291,7 @@ async def _session(session_id: int, now: datetime) -> CourseSession:
     session = await CourseSession.filter(id=session_id).select_related("course").first()
     if session is None:
         raise NotFound("Session not found.")
-    if session.starts_on <= now.astimezone(PARIS).date():
+    if session_started(session.starts_on, now):
         raise BadUserInput(
             "This session has already started.", field="sessionId", reason=Reason.SESSION_STARTED
         )

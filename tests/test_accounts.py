@@ -92,8 +92,9 @@ def siret_with_check_digit(first_13: str) -> str:
     raise AssertionError("unreachable")
 
 
-def link_token(body: str, path: str = "reset-password") -> str:
-    """The token of the link to `path` in a mail body (links are built from PUBLIC_URL)."""
+def link_token(body: str, path: str = "(?:re)?set-password") -> str:
+    """The token of the link to `path` (a regular expression; by default a reset or a
+    first-password link) in a mail body (links are built from PUBLIC_URL)."""
     match = re.search(rf"https://espace\.test/{path}\?token=([A-Za-z0-9_\-]+)", body)
     assert match, body
     return match.group(1)
@@ -417,6 +418,7 @@ async def test_offline_account_gets_a_seven_day_link_to_choose_its_password(clie
     lifetime = stored.expires_at - stored.created_at
     assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7)
     assert (await Account.get(id=remi.id)).email_verified_at is None
+    assert "https://espace.test/set-password?token=" in mail.text_body  # its own page
     result = await gql(
         client, RESET, {"token": link_token(mail.text_body), "password": NEW_PASSWORD}
     )

@@ -396,7 +396,7 @@ async def test_staff_record_a_phone_order_for_an_unknown_registrant(client):
     assert nadia.company_id is None  # typing her address proves nothing: no membership
     [link] = await _mails("set_password")
     assert link.to == "nadia@acme.example"
-    assert "reset-password?token=" in link.text_body
+    assert "set-password?token=" in link.text_body
 
     # A second order for her creates no second account and sends no second link.
     again = (await gql(client, OFFLINE, order, world.sophie)).ok()["recordOfflineEnrollment"]

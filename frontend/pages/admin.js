@@ -7,7 +7,7 @@ import { field, h, messageBox, newId, replace } from "../lib/dom.js";
 import { handleSubmit, showError } from "../lib/forms.js";
 import { gql } from "../lib/graphql.js";
 import { formatDate, formatDateTime, formatMoney, translator } from "../lib/i18n.js";
-import { DOCUMENT_KINDS } from "../lib/messages.js";
+import { DOCUMENT_KINDS, STATUSES } from "../lib/messages.js";
 import { statusBadge } from "../lib/badges.js";
 import { getToken } from "../lib/token.js";
 
@@ -239,7 +239,7 @@ function chooser(ctx, manageable, current) {
 
 function statsCard(stats, establishment) {
   const box = messageBox();
-  const rows = stats.byStatus.filter((row) => row.count > 0);
+  const rows = STATUSES.map((status) => stats.byStatus.find((row) => row.status === status)).filter((row) => row?.count > 0);
   const table = rows.length
     ? h(
         "div",
@@ -362,12 +362,12 @@ function accessItem(ctx, access, notice, reload) {
   const locked = access.role === "ADMIN" && !access.viewerCanDemote;
   const why = locked ? t(own ? "ownAdmin" : "lastAdmin") : null;
   const { select, wrapper } = roleSelect(t("roleOf", { name }), access.role, locked, why);
-  const kinds = kindsFieldset(t("kindsOf", { name }), "documentKinds", access.documentKinds, access.role === "ADMIN");
+  const kinds = kindsFieldset(t("kindsOf", { name }), "documentKinds", access.documentKinds, false);
+  kinds.hidden = access.role === "ADMIN";
   const kindsNote = h("p", { class: "hint", hidden: access.role !== "ADMIN" }, t("allKinds"));
   select.addEventListener("change", () => {
-    const admin = select.value === "ADMIN";
-    kinds.querySelectorAll("input").forEach((box) => (box.disabled = admin));
-    kindsNote.hidden = !admin;
+    kinds.hidden = select.value === "ADMIN";
+    kindsNote.hidden = !kinds.hidden;
   });
   const box = messageBox();
   const save = h("button", { type: "submit", class: "primary", "aria-label": t("saveAccessLabel", { name }), disabled: locked }, t("saveAccess"));
@@ -423,13 +423,18 @@ function grantCard(establishment, reload) {
   const email = h("input", { type: "email", name: "email", required: true, autocomplete: "off" });
   const { select } = roleSelect(t("role"), "STANDARD", false);
   const kinds = kindsFieldset(t("grantKinds"), "documentKinds", [], false);
-  select.addEventListener("change", () => kinds.querySelectorAll("input").forEach((c) => (c.disabled = select.value === "ADMIN")));
+  const kindsNote = h("p", { class: "hint", hidden: true }, t("allKinds"));
+  select.addEventListener("change", () => {
+    kinds.hidden = select.value === "ADMIN";
+    kindsNote.hidden = !kinds.hidden;
+  });
   const form = h(
     "form",
     { id: "grant-form" },
     field(t("email"), email, t("grantHint")),
     field(t("role"), select),
     kinds,
+    kindsNote,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("grantSubmit"))),
     box,
   );

@@ -102,6 +102,21 @@ const t = translator({
     noEntry: "Aucune entrée.",
     more: "Entrées suivantes",
     auditForbidden: "Vous ne pouvez pas lire le journal d'audit de cet établissement.",
+    "action.ACCESS_GRANTED": "Accès donné",
+    "action.ACCESS_GRANTED_INVITATION": "Accès donné par invitation",
+    "action.ACCESS_UPDATED": "Accès modifié",
+    "action.ACCESS_REVOKED": "Accès retiré",
+    "action.INVITATION_SENT": "Invitation envoyée",
+    "action.INVITATION_ACCEPTED": "Invitation acceptée",
+    "action.INVITATION_WITHDRAWN": "Invitation retirée",
+    "action.ADMIN_REQUEST_FILED": "Demande d'accès administrateur",
+    "action.ADMIN_REQUEST_APPROVED": "Demande d'accès administrateur approuvée",
+    "action.ADMIN_REQUEST_REJECTED": "Demande d'accès administrateur refusée",
+    "action.ENROLLMENT_BOOKED": "Inscription demandée",
+    "action.ENROLLMENT_VALIDATED": "Inscription validée",
+    "action.ENROLLMENT_CANCELLED": "Inscription annulée",
+    "action.DOCUMENT_UPLOADED": "Document déposé",
+    "action.DOCUMENT_DOWNLOADED": "Document téléchargé",
   },
   en: {
     title: "Administration",
@@ -174,6 +189,21 @@ const t = translator({
     noEntry: "No entry.",
     more: "Next entries",
     auditForbidden: "You may not read the audit log of this establishment.",
+    "action.ACCESS_GRANTED": "Access granted",
+    "action.ACCESS_GRANTED_INVITATION": "Access granted by invitation",
+    "action.ACCESS_UPDATED": "Access changed",
+    "action.ACCESS_REVOKED": "Access revoked",
+    "action.INVITATION_SENT": "Invitation sent",
+    "action.INVITATION_ACCEPTED": "Invitation accepted",
+    "action.INVITATION_WITHDRAWN": "Invitation withdrawn",
+    "action.ADMIN_REQUEST_FILED": "Admin access requested",
+    "action.ADMIN_REQUEST_APPROVED": "Admin access request approved",
+    "action.ADMIN_REQUEST_REJECTED": "Admin access request refused",
+    "action.ENROLLMENT_BOOKED": "Enrollment booked",
+    "action.ENROLLMENT_VALIDATED": "Enrollment validated",
+    "action.ENROLLMENT_CANCELLED": "Enrollment cancelled",
+    "action.DOCUMENT_UPLOADED": "Document uploaded",
+    "action.DOCUMENT_DOWNLOADED": "Document downloaded",
   },
 });
 
@@ -414,6 +444,13 @@ function accessItem(ctx, access, notice, reload) {
   return h("li", { class: "access-item" }, form);
 }
 
+/** Document kinds in the catalogue's order, in words. */
+function kindsText(kinds) {
+  return DOCUMENT_KINDS.filter((kind) => kinds.includes(kind))
+    .map((kind) => t(`kind.${kind}`))
+    .join(", ");
+}
+
 function checked(container) {
   return [...container.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
 }
@@ -488,7 +525,7 @@ function invitationsCard(establishment, notice, reload) {
         }
       });
     }
-    const kinds = invitation.role === "ADMIN" ? t("allKinds") : invitation.documentKinds.map((k) => t(`kind.${k}`)).join(", ");
+    const kinds = invitation.role === "ADMIN" ? t("allKinds") : kindsText(invitation.documentKinds);
     return [invitation.email, t(`role.${invitation.role}`), kinds, invitation.invitedByEmail || "—", formatDate(invitation.createdAt), formatDate(invitation.expiresAt), invitationState(invitation), action];
   });
   return h(
@@ -536,7 +573,7 @@ function table(id, headers, rows) {
 
 function auditCard(establishment) {
   const box = messageBox();
-  const action = h("select", { name: "action" }, h("option", { value: "" }, t("anyAction")), AUDIT_ACTIONS.map((a) => h("option", { value: a }, a)));
+  const action = h("select", { name: "action" }, h("option", { value: "" }, t("anyAction")), AUDIT_ACTIONS.map((a) => h("option", { value: a }, t(`action.${a}`))));
   const actor = h("input", { type: "email", name: "actorEmail", autocomplete: "off" });
   const from = h("input", { type: "date", name: "from" });
   const to = h("input", { type: "date", name: "to" });
@@ -613,8 +650,14 @@ function auditCard(establishment) {
 
 function snapshot(access) {
   if (!access) return "—";
-  const kinds = access.role === "ADMIN" ? "" : ` (${access.documentKinds.map((k) => t(`kind.${k}`)).join(", ") || "—"})`;
+  const kinds = access.role === "ADMIN" ? "" : ` (${kindsText(access.documentKinds) || "—"})`;
   return `${t(`role.${access.role}`)}${kinds}`;
+}
+
+/** "invitation.accepted" -> its words (the AuditAction INVITATION_ACCEPTED), else as it is. */
+function actionText(action) {
+  const key = `action.${action.replace(/\./g, "_").toUpperCase()}`;
+  return AUDIT_ACTIONS.includes(key.slice(7)) ? t(key) : action;
 }
 
 function auditRow(entry) {
@@ -624,7 +667,7 @@ function auditRow(entry) {
     {},
     h("td", {}, formatDateTime(entry.at)),
     h("td", {}, entry.actorEmail),
-    h("td", {}, entry.action),
+    h("td", {}, actionText(entry.action)),
     h("td", {}, `${entry.targetType}${entry.targetId ? ` ${entry.targetId}` : ""}`),
     h("td", {}, change),
   );

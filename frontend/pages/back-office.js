@@ -59,6 +59,9 @@ const t = translator({
     sessions: "Sessions",
     noSession: "Aucune session",
     sessionLine: "{from} — {to}, {city} : {left}/{capacity} places libres ({status})",
+    "session.OPEN": "ouverte",
+    "session.CLOSED": "close",
+    "session.CANCELLED": "annulée",
   },
   en: {
     title: "Back office",
@@ -111,6 +114,9 @@ const t = translator({
     sessions: "Sessions",
     noSession: "No session",
     sessionLine: "{from} — {to}, {city}: {left}/{capacity} seats left ({status})",
+    "session.OPEN": "open",
+    "session.CLOSED": "closed",
+    "session.CANCELLED": "cancelled",
   },
 });
 
@@ -138,6 +144,10 @@ export async function render(ctx) {
     requestsCard(data.adminAccessRequests || [], reload),
     catalogCard(data.courses),
   );
+}
+
+function person(name, email) {
+  return name ? `${name} <${email}>` : email;
 }
 
 function table(id, headers, rows) {
@@ -177,7 +187,7 @@ function validationsCard(data, reload) {
       h("td", {}, h("span", { class: `badge ${isLate ? "overdue" : "on-time"}` }, t(isLate ? "overdue" : "onTime"))),
       h("td", {}, e.courseTitle),
       h("td", {}, `${formatDate(e.session.startsOn)}, ${e.session.city}`),
-      h("td", {}, `${e.registrantName} <${e.registrantEmail}>`, e.establishment ? h("br") : null, e.establishment?.name),
+      h("td", {}, person(e.registrantName, e.registrantEmail), e.establishment ? h("br") : null, e.establishment?.name),
       h("td", { class: "number" }, e.seats),
       h("td", {}, formatDateTime(e.bookedAt)),
       h("td", {}, formatDateTime(e.expectedValidationBy)),
@@ -279,7 +289,7 @@ function requestsCard(requests, reload) {
     return h(
       "tr",
       {},
-      h("td", {}, `${request.account.fullName} <${email}>`),
+      h("td", {}, person(request.account.fullName, email)),
       h("td", {}, request.establishment ? `${request.establishment.name} (${request.siret})` : request.siret),
       h("td", {}, request.message),
       h("td", {}, formatDateTime(request.createdAt)),
@@ -322,7 +332,7 @@ function catalogCard(courses) {
                     city: s.city,
                     left: s.seatsLeft,
                     capacity: s.capacity,
-                    status: s.status,
+                    status: t(`session.${s.status}`),
                   }),
                 ),
               ),

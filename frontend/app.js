@@ -3,10 +3,10 @@
 // One line per page. `page` is the module `pages/<page>.js`, which exports
 //   render(ctx) -> Node | Promise<Node>
 // with ctx = { params, query, viewer, navigate, rerender, setTitle }.
-// `access`: "anyone" (default), "anonymous" (signed-in people go home), "signedIn", "staff",
-// "manager" (the API says the viewer may manage the accesses of some establishment of theirs:
-// `viewerCanManageAccesses`, decided by the policy, not by a role test here). `nav`: a shared-dictionary key; the page is
-// then in the navigation for the people its `access` lets in.
+// `access`: "anyone" (default), "anonymous" (signed-in people go home), "signedIn", "staff"
+// (the API's `viewerCanUseBackOffice`), "manager" (`viewerCanManageAccesses` on some
+// establishment of theirs): flags the policy decides, no role test here. `nav`: a
+// shared-dictionary key; the page is then in the navigation for the people its `access` lets in.
 
 import { h, replace } from "./lib/dom.js";
 import { ApiError } from "./lib/graphql.js";
@@ -47,8 +47,8 @@ function allowed(route, viewer) {
       return !viewer;
     case "signedIn":
       return Boolean(viewer);
-    case "staff":
-      return Boolean(viewer?.isStaff);
+    case "staff": // the API's viewerCanUseBackOffice, decided by the policy
+      return Boolean(viewer?.viewerCanUseBackOffice);
     case "manager":
       return Boolean(viewer?.accesses?.some((access) => access.establishment.viewerCanManageAccesses));
     default:

@@ -64,6 +64,10 @@ const t = translator({
     cannotRevoke: "Cet accès ne peut pas être retiré par vous.",
     saved: "L'accès de {name} est enregistré.",
     revoked: "L'accès de {name} est retiré.",
+    confirmRevoke: "Confirmer le retrait",
+    confirmRevokeLabel: "Confirmer le retrait de l'accès de {name}",
+    revokeWarning: "{name} ne verra plus les inscriptions ni les documents de l'établissement.",
+    keep: "Garder l'accès",
     grantTitle: "Donner un accès ou inviter",
     grantHint: "Une adresse sans compte vérifié reçoit une invitation par e-mail.",
     email: "Adresse e-mail de la personne",
@@ -151,6 +155,10 @@ const t = translator({
     cannotRevoke: "You may not remove this access.",
     saved: "The access of {name} is saved.",
     revoked: "The access of {name} is revoked.",
+    confirmRevoke: "Confirm the revocation",
+    confirmRevokeLabel: "Confirm the revocation of the access of {name}",
+    revokeWarning: "{name} will no longer see the enrollments nor the documents of the establishment.",
+    keep: "Keep the access",
     grantTitle: "Give an access or invite",
     grantHint: "An address without a verified account gets an invitation by e-mail.",
     email: "E-mail address of the person",
@@ -401,25 +409,43 @@ function accessItem(ctx, access, notice, reload) {
   });
   const box = messageBox();
   const save = h("button", { type: "submit", class: "primary", "aria-label": t("saveAccessLabel", { name }), disabled: locked }, t("saveAccess"));
+  // Why revoking is off: the level's own explanation when it is locked too, else its own.
+  const revokeWhy = access.viewerCanRevoke || locked ? null : h("p", { class: "hint", id: newId("why") }, t("cannotRevoke"));
+  const revokeDescription = access.viewerCanRevoke ? null : revokeWhy?.id || `${select.id}-hint`;
   const revoke = h(
     "button",
     {
       type: "button",
       class: "danger",
       "aria-label": t("revokeLabel", { name }),
+      "aria-describedby": revokeDescription,
       disabled: !access.viewerCanRevoke,
-      title: access.viewerCanRevoke ? null : why || t("cannotRevoke"),
     },
     t("revoke"),
   );
-  revoke.addEventListener("click", async () => {
-    revoke.disabled = true;
+  // Revoking takes a second, explicit click: the confirmation replaces the button.
+  const confirm = h("button", { type: "button", class: "danger", "aria-label": t("confirmRevokeLabel", { name }) }, t("confirmRevoke"));
+  const keep = h("button", { type: "button" }, t("keep"));
+  const confirmation = h("div", { class: "subform", role: "group", "aria-label": t("confirmRevokeLabel", { name }), hidden: true },
+    h("p", {}, t("revokeWarning", { name })), h("div", { class: "actions" }, confirm, keep));
+  revoke.addEventListener("click", () => {
+    confirmation.hidden = false;
+    revoke.hidden = true;
+    confirm.focus();
+  });
+  keep.addEventListener("click", () => {
+    confirmation.hidden = true;
+    revoke.hidden = false;
+    revoke.focus();
+  });
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = true;
     try {
       await gql("RevokeAccess", { accessId: access.id });
       reload(t("revoked", { name }));
     } catch (error) {
       showError(null, box, error);
-      revoke.disabled = false;
+      confirm.disabled = false;
     }
   });
   const form = h(
@@ -430,6 +456,8 @@ function accessItem(ctx, access, notice, reload) {
     kinds,
     kindsNote,
     h("div", { class: "actions" }, save, revoke),
+    revokeWhy,
+    confirmation,
     box,
   );
   form.addEventListener(

@@ -57,6 +57,8 @@ async def test_an_admin_invites_a_colleague_who_sees_exactly_the_kinds_given(
     await expect(own_role).to_have_accessible_description(re.compile("votre propre accès"))
     for button in ("Retirer l'accès de Claire Admin", "Enregistrer l'accès de Claire Admin"):
         await expect(page.get_by_role("button", name=button)).to_be_disabled()
+    own_revoke = page.get_by_role("button", name="Retirer l'accès de Claire Admin")
+    await expect(own_revoke).to_have_accessible_description(re.compile("votre propre accès"))
 
     # The invitation, by keyboard only: Tab to the checkboxes, Space, Enter on the button.
     grant = page.locator("#grant-form")
@@ -126,6 +128,25 @@ async def test_an_admin_invites_a_colleague_who_sees_exactly_the_kinds_given(
     await expect(revoke).to_be_enabled()
     await expect(page.locator("#invitations-table tbody tr", has_text=COLLEAGUE)).to_have_count(0)
     await expect(page.locator("#audit-table")).to_contain_text("Invitation acceptée")
+
+    # Change the colleague's kinds, then revoke the access (confirmed by a second click).
+    await person.get_by_label("Attestation de stage").uncheck()
+    await person.get_by_label("Évaluation").check()
+    await person.get_by_role("button", name="Enregistrer l'accès de Marc Collègue").click()
+    await expect(page.locator("#admin-notice")).to_contain_text(
+        "L'accès de Marc Collègue est enregistré"
+    )
+    person = page.locator("form.access", has_text=COLLEAGUE)
+    await expect(person.get_by_label("Évaluation")).to_be_checked()
+    await expect(person.get_by_label("Attestation de stage")).not_to_be_checked()
+    await person.get_by_role("button", name="Retirer l'accès de Marc Collègue").click()
+    await person.get_by_role(
+        "button", name="Confirmer le retrait de l'accès de Marc Collègue"
+    ).click()
+    await expect(page.locator("#admin-notice")).to_contain_text(
+        "L'accès de Marc Collègue est retiré"
+    )
+    await expect(page.locator("form.access", has_text=COLLEAGUE)).to_have_count(0)
 
 
 async def test_an_admin_downloads_the_csv_export(page: Page, server: LiveServer, screenshot):

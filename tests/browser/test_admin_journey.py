@@ -167,3 +167,10 @@ async def test_an_admin_downloads_the_csv_export(page: Page, server: LiveServer,
     token = await token_of(page)
     assert token and any("/exports/enrollments.csv" in url for url in requests)
     assert not any(token in url for url in requests)  # sent as a header, never in a URL
+
+    # The dashboard in English, from the header's switch.
+    await page.get_by_role("button", name="Switch to English").click()
+    await expect(page.get_by_role("heading", name="People and accesses")).to_be_visible()
+    await expect(page.get_by_role("button", name="Export the enrollments (CSV)")).to_be_visible()
+    own_role = page.get_by_label("Access level of Claire Admin")
+    await expect(own_role).to_have_accessible_description(re.compile("your own admin access"))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from infra.pdf import simple_pdf
 from models.enrollments import Enrollment
@@ -18,7 +19,7 @@ from models.enums import AccessRole
 from tests import factories
 from tests.browser.mailbox import Mailbox
 from tests.browser.pages import api, go_to, sign_in
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, live_server
 
 STAFF = "sophie.staff@espace.example"
 
@@ -121,3 +122,20 @@ async def test_a_reviewer_has_a_denial_explained(page: Page, server: LiveServer,
     await form.get_by_label("Qui (adresse e-mail du compte)").fill("nobody@acme.example")
     await form.get_by_role("button", name="Expliquer").click()
     await expect(form.get_by_role("alert")).to_contain_text("nobody@acme.example")
+
+
+async def test_the_reviewer_page_does_not_exist_in_production(
+    browser: Browser, tmp_dir: Path, mailbox: Mailbox
+):
+    settings = {"ENVIRONMENT": "prod", "SECRET_KEY": "a production secret " * 3}
+    with live_server(tmp_dir, **settings, **mailbox.settings()) as production:
+        context = await browser.new_context(base_url=production.url, locale="fr-FR")
+        try:
+            page = await context.new_page()
+            await page.goto("/policy-review")
+            await expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+            await expect(page.locator("#explain-form")).to_have_count(0)
+            matrix = await page.request.get("/dev/policy/matrix")
+            assert matrix.status == 404
+        finally:
+            await context.close()

@@ -48,6 +48,7 @@ from web.exports import export_enrollments
 from web.frontend import frontend_routes
 from web.logs import configure_logging
 from web.metrics import metrics_endpoint
+from web.policy_review import policy_review_routes
 from web.stack import http_middleware
 from web.transport_errors import error_response, has_preflight_header
 
@@ -255,6 +256,8 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    if settings.is_dev:  # the policy reviewers' page reads these; never in production
+        routes.extend(policy_review_routes())
     routes.extend(frontend_routes())  # last: its page route catches the remaining paths
     app = Starlette(routes=routes, lifespan=app_lifespan, middleware=http_middleware(settings))
     app.state.settings = settings

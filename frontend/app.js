@@ -3,9 +3,10 @@
 // One line per page. `page` is the module `pages/<page>.js`, which exports
 //   render(ctx) -> Node | Promise<Node>
 // with ctx = { params, query, viewer, navigate, rerender, setTitle }.
-// `access`: "anyone" (default), "anonymous" (signed-in people go home), "signedIn", "staff",
-// "admin" (an ADMIN access to some establishment). `nav`: a shared-dictionary key; the page is
-// then in the navigation for the people its `access` lets in.
+// `access`: "anyone" (default), "anonymous" (signed-in people go home), "signedIn", "staff"
+// (the API's `viewerCanUseBackOffice`), "manager" (`viewerCanManageAccesses` on some
+// establishment of theirs): flags the policy decides, no role test here. `nav`: a
+// shared-dictionary key; the page is then in the navigation for the people its `access` lets in.
 
 import { h, replace } from "./lib/dom.js";
 import { ApiError } from "./lib/graphql.js";
@@ -29,6 +30,11 @@ export const ROUTES = [
   { path: "/set-password", page: "reset-password" },
   { path: "/confirm-email-change", page: "confirm-email-change" },
   { path: "/accept-invitation", page: "accept-invitation" },
+  // Admin dashboard, staff back office, and the policy reviewers' page (its data comes from
+  // /dev/policy/..., which only a development server serves).
+  { path: "/admin", page: "admin", access: "manager", nav: "nav.admin" },
+  { path: "/back-office", page: "back-office", access: "staff", nav: "nav.backOffice" },
+  { path: "/policy-review", page: "policy-review" },
 ];
 
 const PAGE_PATH = /^\/[a-z0-9/-]*$/;
@@ -41,10 +47,10 @@ function allowed(route, viewer) {
       return !viewer;
     case "signedIn":
       return Boolean(viewer);
-    case "staff":
-      return Boolean(viewer?.isStaff);
-    case "admin":
-      return Boolean(viewer?.accesses?.some((access) => access.role === "ADMIN"));
+    case "staff": // the API's viewerCanUseBackOffice, decided by the policy
+      return Boolean(viewer?.viewerCanUseBackOffice);
+    case "manager":
+      return Boolean(viewer?.accesses?.some((access) => access.establishment.viewerCanManageAccesses));
     default:
       return false;
   }

@@ -13,7 +13,7 @@ from models.accounts import Account
 from models.companies import Company
 from schema.context import Info
 from schema.scalars import AccountKind, Language
-from services import accounts, own_company
+from services import access, accounts, own_company
 
 if TYPE_CHECKING:
     from schema.access import AccessType, EstablishmentType
@@ -70,6 +70,17 @@ class AccountType:
             info.context.policy, info.context.viewer, self.model.id
         )
         return [AccessType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="On your own account (`me`): whether you may use the staff back office "
+        "(booking requests to validate, admin access requests, documents to attach), as the "
+        "policy decides; a front end shows it or not from this. False on anyone else's account."
+    )
+    def viewer_can_use_back_office(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None or viewer.id != self.model.id:
+            return False
+        return access.may_use_back_office(info.context.policy, viewer)
 
     @classmethod
     def from_model(cls, account: Account) -> AccountType:

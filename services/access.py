@@ -138,6 +138,12 @@ def authorize_request_establishment(
     )
 
 
+def may_use_back_office(policy: Policy, viewer: Viewer | None) -> bool:
+    """Whether the viewer may open the staff back office (the `staff_back_office` action the
+    back office's queries and mutations ask), for a front end to show it or not."""
+    return policy.is_allowed(viewer, "staff_back_office", AdminAccessRequest)
+
+
 def _authorize_back_office(policy: Policy, viewer: Viewer) -> None:
     policy.authorize(
         viewer,

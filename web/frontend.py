@@ -29,7 +29,7 @@ INDEX_FILE = FRONTEND_DIR / "index.html"
 PAGE_PATH = re.compile(r"[a-z0-9/-]{0,200}")
 # First segments of the API's own paths: never a page, even when their route is off
 # (`/metrics` without METRICS_ENABLED is a 404, not the front end).
-API_SEGMENTS = frozenset({"graphql", "documents", "exports", "healthz", "metrics", "assets"})
+API_SEGMENTS = frozenset({"graphql", "documents", "exports", "healthz", "metrics", "assets", "dev"})
 # The page is the same for everyone; the data comes from /graphql with the bearer token.
 PAGE_HEADERS = {"Cache-Control": "no-cache"}
 

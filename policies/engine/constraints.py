@@ -94,18 +94,15 @@ def _simplify_conjunction(atoms: Iterable[Atom]) -> Conjunction | None:
             members[atom.path] = values if current is None else current & values
         else:
             others.add(atom)
-    result = {Atom.member(path, values) for path, values in members.items()}
-    if any(not atom.values for atom in result):
-        return None
-    for atom in others:  # a NOT IN that the column's IN already decides
+    kept: set[Atom] = set()
+    for atom in others:  # a NOT IN that the column's IN already decides narrows the IN
         if atom.op == NOT_IN and atom.path in members:
-            kept = members[atom.path] - set(atom.values)
-            if not kept:
-                return None
-            result = {a for a in result if a.path != atom.path} | {Atom.member(atom.path, kept)}
+            members[atom.path] = members[atom.path] - set(atom.values)
         else:
-            result.add(atom)
-    return frozenset(result)
+            kept.add(atom)
+    if any(not values for values in members.values()):
+        return None
+    return frozenset({Atom.member(path, values) for path, values in members.items()} | kept)
 
 
 def _merge_pair(a: Conjunction, b: Conjunction) -> Conjunction | None:

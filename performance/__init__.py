@@ -1,3 +1,4 @@
-"""The performance machinery: what makes long answers cheap and keeps short requests fast while
-long ones run. What each module buys, what it relies on and how to switch it off: README.md here.
+"""The performance machinery that still earns its place: the executor, the operation caches,
+SQLite's reading connections and process tuning. What each buys (figures), what it relies on
+and the setting that switches it off: README.md here.
 """

@@ -81,7 +81,7 @@ def _kind_field(kind: Kind, label: str) -> DocumentType | None:
     name="PostponementRequest",
     description="A request to move an enrollment to another session, answered by staff.",
 )
-class PostponementRequestType:
+class PostponementRequestType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the request.")
     requested_session: CourseSessionType | None = strawberry.field(
         description="The session the registrant would like instead."
@@ -91,6 +91,14 @@ class PostponementRequestType:
     created_at: datetime.datetime = strawberry.field(description="When it was asked.")
     answered_at: datetime.datetime | None = strawberry.field(description="When staff answered.")
     answer: str = strawberry.field(description="Staff's answer, if any.")
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> PostponementRequestType:
+        """As `Enrollment.pendingPostponement` shows it (pending, on a readable enrollment)."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(
+            await service.get_pending_postponement(info.context.policy, viewer, number)
+        )
 
     @classmethod
     def from_model(cls, row: PostponementRequest) -> PostponementRequestType:
@@ -111,7 +119,7 @@ class PostponementRequestType:
     description="An invoice of an enrollment. A loyalty pass discount shows here, and only "
     "here (rule 11).",
 )
-class InvoiceType:
+class InvoiceType(Node):
     id: strawberry.ID = strawberry.field(description="Identifier of the invoice.")
     number: str = strawberry.field(description="Invoice number, e.g. `F-ESP-1A2B3C4D-1`.")
     amount: Decimal = strawberry.field(description="Amount billed before the loyalty discount.")
@@ -124,6 +132,12 @@ class InvoiceType:
     total: Decimal = strawberry.field(description="Amount due: amount less the loyalty line.")
     final: bool = strawberry.field(description="True for the last invoice of the enrollment.")
     issued_at: datetime.datetime = strawberry.field(description="When it was issued.")
+
+    @classmethod
+    async def fetch_node(cls, info: Info, number: int) -> InvoiceType:
+        """As `Enrollment.invoices` shows it: NOT_FOUND unless the viewer may read it."""
+        viewer = info.context.require_viewer()
+        return cls.from_model(await service.get_invoice(info.context.policy, viewer, number))
 
     @classmethod
     def from_model(cls, row: Invoice) -> InvoiceType:

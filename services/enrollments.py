@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from infra.locks import lock_account, lock_establishment
@@ -913,6 +913,40 @@ async def pending_postponements_of(
     for row in rows:
         found[row.enrollment_id] = row
     return found
+
+
+async def get_invoice(policy: Policy, viewer: Viewer | None, invoice_id: int) -> Invoice:
+    """One invoice as `Enrollment.invoices` shows it: one the viewer may read, on an
+    enrollment they may read; NOT_FOUND otherwise."""
+    visible = history.visible_enrollments(policy, viewer)
+    row = await Invoice.filter(
+        policy.filter(viewer, "read", Invoice),
+        id=invoice_id,
+        enrollment_id__in=Subquery(visible.values("id")),
+    ).first()
+    if row is None:
+        raise NotFound("Invoice not found.")
+    return row
+
+
+async def get_pending_postponement(
+    policy: Policy, viewer: Viewer | None, request_id: int
+) -> PostponementRequest:
+    """One postponement request as `Enrollment.pendingPostponement` shows it: waiting for an
+    answer, on an enrollment the viewer may read; NOT_FOUND otherwise."""
+    visible = history.visible_enrollments(policy, viewer)
+    row = (
+        await PostponementRequest.filter(
+            id=request_id,
+            status=RequestStatus.PENDING.value,
+            enrollment_id__in=Subquery(visible.values("id")),
+        )
+        .select_related("requested_session")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Postponement request not found.")
+    return row
 
 
 async def invoices_of(

@@ -8,6 +8,7 @@ Expectations come from the other queries (`enrollments`, `enrollment(id)`, `docu
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +18,17 @@ from models.access import Access, Invitation
 from models.catalog import Course, CourseSession
 from models.companies import Establishment
 from models.documents import Document
-from models.enrollments import Enrollment
+from models.enrollments import Enrollment, Invoice, PostponementRequest
 from schema.node import global_id
 from tests.demo_personas import demo_tokens
 from tests.graphql import gql
 
+INVOICE = (
+    "nodeId id number amount loyaltyDiscountPercent loyaltyDiscountAmount total final issuedAt"
+)
+POSTPONEMENT = (
+    "nodeId id requestedSession { id } message requestStatus: status createdAt answeredAt answer"
+)
 DOCUMENT = "nodeId id kind filename contentType size checksum createdAt enrollmentId generated"
 ENROLLMENT = f"""
   nodeId id reference status channel registrantEmail registrantName establishmentId seats
@@ -35,6 +42,8 @@ ENROLLMENT = f"""
   fundingApproval {{ nodeId id }} purchaseOrder {{ nodeId id }} signedQuote {{ nodeId id }}
   trainees {{ firstName lastName }}
   establishment {{ nodeId id name }}
+  invoices {{ {INVOICE} }}
+  pendingPostponement {{ {POSTPONEMENT} }}
 """
 ESTABLISHMENT = "nodeId id siret name address city companyName viewerCanManageAccesses"
 ACCESS = (
@@ -57,6 +66,8 @@ query($id: ID!) {{
     ... on Invitation {{ {INVITATION} }}
     ... on Course {{ {COURSE} }}
     ... on CourseSession {{ {SESSION} }}
+    ... on Invoice {{ {INVOICE} }}
+    ... on PostponementRequest {{ {POSTPONEMENT} }}
   }}
 }}
 """
@@ -111,10 +122,17 @@ async def _visible(client: Any, token: str) -> dict[str, dict[str, dict[str, Any
         t: {} for t in ("Enrollment", "Document", "Establishment", "Access", "Invitation", "Course")
     }
     seen["CourseSession"] = {}
+    seen["Invoice"] = {}
+    seen["PostponementRequest"] = {}
     for enrollment in enrollments:
         seen["Enrollment"][enrollment["nodeId"]] = enrollment
         for document in enrollment["documents"]:
             seen["Document"][document["nodeId"]] = document
+        for invoice in enrollment["invoices"]:
+            seen["Invoice"][invoice["nodeId"]] = invoice
+        if enrollment["pendingPostponement"]:
+            request = enrollment["pendingPostponement"]
+            seen["PostponementRequest"][request["nodeId"]] = request
     for site in lists["establishments"]:
         seen["Establishment"][site["nodeId"]] = {
             k: v for k, v in site.items() if k not in ("accesses", "invitations")
@@ -141,6 +159,8 @@ async def _every_id() -> dict[str, list[int]]:
         "Invitation": Invitation,
         "Course": Course,
         "CourseSession": CourseSession,
+        "Invoice": Invoice,
+        "PostponementRequest": PostponementRequest,
     }
     return {
         name: list(await model.all().values_list("id", flat=True)) for name, model in models.items()
@@ -149,8 +169,22 @@ async def _every_id() -> dict[str, list[int]]:
 
 async def test_node_answers_what_the_lists_answer_and_not_found_otherwise(client):
     tokens = await demo_tokens()
+    # The demo has no postponement waiting: one on the first enrollment of an establishment.
+    enrollment = await Enrollment.filter(establishment_id__not_isnull=True).order_by("id").first()
+    assert enrollment is not None
+    await PostponementRequest.create(enrollment=enrollment, message="Later, please.")
+    # Nor an invitation waiting: one to the same establishment, by nobody in particular.
+    await Invitation.create(
+        establishment_id=enrollment.establishment_id,
+        email="new.colleague@example.com",
+        role="STANDARD",
+        document_kinds=["INVOICE_COPY"],
+        token_hash="0" * 64,
+        expires_at=datetime.now(UTC) + timedelta(days=7),
+    )
     every = await _every_id()
     checked = {"seen": 0, "not found": 0}
+    seen_types: set[str] = set()
     for name, token in tokens.items():
         seen = await _visible(client, token)
         assert seen["Course"] and seen["CourseSession"]
@@ -170,6 +204,7 @@ async def test_node_answers_what_the_lists_answer_and_not_found_otherwise(client
                         expected = seen[type_name][node_id]
                         assert {k: node[k] for k in expected} == expected, where
                         checked["seen"] += 1
+                        seen_types.add(type_name)
                     elif type_name == "Access":
                         # Accesses show in establishments' lists and in `me`: any other is
                         # NOT_FOUND, or shown as the policy's `read` of accesses allows.
@@ -193,6 +228,7 @@ async def test_node_answers_what_the_lists_answer_and_not_found_otherwise(client
                     assert one.body["errors"][0]["message"] == missing.body["errors"][0]["message"]
                     assert one.codes == missing.codes == ["NOT_FOUND"]
     assert checked["seen"] > 100 and checked["not found"] > 100
+    assert seen_types == set(every)
 
 
 async def test_node_of_an_enrollment_and_a_document_equals_their_own_query(client):

@@ -399,7 +399,7 @@ async def in_process(report: Report, ds: Any, args: argparse.Namespace) -> None:
         await overhead(report, app, args.repetitions)
         await size_and_repetition(report, app, args.rounds)
         await statements_and_calls(report, ds)
-        await growth(report, app, max(3, args.repetitions // 2 + 1))
+        await growth(report, app, max(3, args.repetitions // 2))
     finally:
         await app.close()
 
@@ -533,7 +533,7 @@ async def peers(report: Report, running: dict[str, Server], ds: Any, rounds: int
             for name in order:
                 server = running[name]
                 raw = page_request(name, server.port, ds, "admin", first)
-                total = LOAD[name] if round_number else 40  # round 0 warms up
+                total = LOAD[name] if round_number else 16  # round 0 warms up
                 rate, times = await http.load(server.port, raw, total, 8, seconds=LOAD_SECONDS)
                 if round_number:
                     throughput[name].append(rate)

@@ -3,6 +3,7 @@
 // viewerCanRequestPostponement): other actions are not offered.
 import { statusBadge } from "../lib/badges.js";
 import { field, h, messageBox } from "../lib/dom.js";
+import { followSignedLink } from "../lib/download.js";
 import { handleSubmit } from "../lib/forms.js";
 import { gql } from "../lib/graphql.js";
 import { formatDate, formatDateTime, formatMoney, formatSize, translator } from "../lib/i18n.js";
@@ -290,10 +291,7 @@ async function download(button, document, box) {
     const data = await gql("DocumentDownloadLink", { id: document.id });
     const url = data.document?.downloadUrl;
     if (!url) throw new Error("no link");
-    const link = h("a", { href: new URL(url).pathname + new URL(url).search, download: document.filename, hidden: true });
-    window.document.body.append(link);
-    link.click();
-    link.remove();
+    followSignedLink(url, document.filename);
   } catch (error) {
     box.show("error", error.display || t("downloadFailed"));
   } finally {

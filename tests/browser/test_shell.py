@@ -83,3 +83,29 @@ async def test_the_mailed_verification_link_opens_its_page(
     await page.get_by_role("button", name="Vérifier mon adresse").click()
     await expect(page.get_by_role("alert")).to_be_visible()
     await expect(page.get_by_role("button", name="Envoyer un nouveau lien")).to_be_visible()
+
+
+async def test_a_file_behind_the_bearer_token_downloads_without_the_token_in_a_url(
+    page: Page, server: LiveServer
+):
+    """lib/download.js `downloadWithToken`, as the admin pages use it for the CSV export."""
+    from models.enums import AccessRole
+
+    admin = await factories.account("lea@example.com")
+    site = await factories.establishment(name="Acme Paris")
+    await factories.access(admin, site, AccessRole.ADMIN)
+    enrollment = await factories.enrollment(registrant_email="lea@example.com", site=site)
+    await sign_in(page, "lea@example.com")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    async with page.expect_download() as waiting:
+        await page.evaluate(
+            "() => import('/assets/lib/download.js')"
+            ".then((m) => m.downloadWithToken('/exports/enrollments.csv', 'history.csv'))"
+        )
+    download = await waiting.value
+    assert download.suggested_filename == "history.csv"
+    path = await download.path()
+    assert path is not None and enrollment.reference in path.read_text()
+    token = await token_of(page)
+    assert token and not any(token in url for url in requested)

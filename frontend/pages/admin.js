@@ -9,7 +9,7 @@ import { gql } from "../lib/graphql.js";
 import { formatDate, formatDateTime, formatMoney, translator } from "../lib/i18n.js";
 import { DOCUMENT_KINDS, STATUSES } from "../lib/messages.js";
 import { statusBadge } from "../lib/badges.js";
-import { getToken } from "../lib/token.js";
+import { downloadWithToken } from "../lib/download.js";
 
 const AUDIT_PAGE = 20;
 const AUDIT_ACTIONS = [
@@ -318,36 +318,15 @@ function statsCard(stats, establishment) {
   );
 }
 
-/** The streamed CSV export, asked with the Authorization header (the token never goes in a
- *  URL), kept as a blob and saved under the name the server gives. */
+/** The streamed CSV export, saved through `downloadWithToken` (the Authorization header;
+ *  the token never goes in a URL). */
 async function exportCsv(establishment, button, box) {
   box.clear();
   button.disabled = true;
+  const name = `inscriptions-${establishment.id}.csv`;
   try {
     const params = new URLSearchParams({ establishmentId: establishment.id });
-    const response = await fetch(`/exports/enrollments.csv?${params}`, {
-      headers: { Authorization: `Bearer ${getToken()}` },
-      credentials: "omit",
-    });
-    if (!response.ok) {
-      let message = String(response.status);
-      try {
-        message = (await response.json()).message || message;
-      } catch {
-        // not JSON: keep the status
-      }
-      box.show("error", t("exportFailed", { message }));
-      return;
-    }
-    const blob = await response.blob();
-    const disposition = response.headers.get("Content-Disposition") || "";
-    const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] || `inscriptions-${establishment.id}.csv`;
-    const url = URL.createObjectURL(blob);
-    const link = h("a", { href: url, download: name, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    await downloadWithToken(`/exports/enrollments.csv?${params}`, name);
     box.show("ok", t("exportDone", { name }));
   } catch (error) {
     box.show("error", t("exportFailed", { message: String(error.message || error) }));

@@ -27,6 +27,7 @@ from typing import Any
 from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.queryset import QuerySet
 
+from models.catalog import Course
 from models.documents import Document
 from models.enrollments import Enrollment, PostponementRequest, Trainee
 from models.enums import Channel, DocumentKind, EnrollmentStatus, RequestStatus
@@ -325,6 +326,9 @@ def page_size(size: int | None, field: str = "first") -> int:
     return size
 
 
+COURSE_CODE_LENGTH: int = Course._meta.fields_map["code"].max_length  # type: ignore[attr-defined]
+
+
 def filtered(
     policy: Policy, viewer: Viewer | None, query: QuerySet[Enrollment], criteria: HistoryFilter
 ) -> QuerySet[Enrollment]:
@@ -340,7 +344,13 @@ def filtered(
     if criteria.course_id is not None:
         query = query.filter(session__course_id=criteria.course_id)
     if criteria.course_code:
-        query = query.filter(session__course__code=criteria.course_code.strip().upper())
+        code = criteria.course_code.strip().upper()
+        # A code longer than the column holds names no course, like any unknown code (and
+        # Tortoise would refuse to compare it).
+        too_long = len(code) > COURSE_CODE_LENGTH
+        query = (
+            query.filter(MATCH_NOTHING) if too_long else query.filter(session__course__code=code)
+        )
     if criteria.session_from is not None:
         query = query.filter(session__starts_on__gte=criteria.session_from)
     if criteria.session_to is not None:

@@ -120,6 +120,8 @@ async def test_filters_combine_in_sql(client, shop):
     assert set(await _refs(client, shop, courseCode="bur-010")) == {refs[1], refs[3]}
     assert set(await _refs(client, shop, channel=["WEB"])) == {refs[0], refs[3]}
     assert await _refs(client, shop, channel=["WEB"], courseCode="MGT-101") == [refs[0]]
+    # A code longer than any course's (found by tests/test_fuzz.py) names no course.
+    assert await _refs(client, shop, courseCode="MGT-101" * 5) == []
     assert await _refs(client, shop, traineeName="gaëlle") == [refs[1]]
     assert await _refs(client, shop, mineOnly=True) == [refs[0]]  # Claire's own order
     start = shop["team_start"].isoformat()

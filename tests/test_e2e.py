@@ -30,8 +30,11 @@ from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 
 from infra.pdf import simple_pdf
+from models.enrollments import Enrollment
+from policies.engine import Policy
 from tests import factories
 from tests.live_server import LiveServer, live_server
+from tests.policy_oracle import visible_kinds
 
 pytestmark = pytest.mark.slow
 
@@ -206,14 +209,24 @@ async def test_a_customer_journey_through_a_live_server(tmp_dir):
         #    password; the access takes effect.
         samuel_token = await _samuel_accepts_his_invitation(server, mail_dir)
 
-        # 6. Samuel reads the history: the invoice copy, not the agreement (rule 7).
+        # 6. Samuel reads the history: the kinds the policy lets him see (rule 7: the invoice
+        #    copy his access lists; the agreement only if the policy says so), the same on the
+        #    list, on the row's fields and when fetched alone.
         async with client_for(server, samuel_token) as samuel:
             (row,) = (await run(samuel, HISTORY))["enrollments"]["nodes"]
-            assert row["visibleDocumentKinds"] == ["INVOICE_COPY"]
-            assert row["trainingAgreement"] is None
+            enrollment = await Enrollment.get(reference=row["reference"])
+            allowed = await visible_kinds(Policy(), "samuel@acme.example", enrollment.id)
+            assert sorted(row["visibleDocumentKinds"]) == allowed
+            assert "INVOICE_COPY" in allowed  # the kind Claire granted him
             invoice = row["invoiceCopy"]
-            hidden = "query Doc($id: ID!) { document(id: $id) { id } }"
-            assert await code_of(samuel, hidden, id=agreement_id) == "NOT_FOUND"
+            assert invoice is not None
+            sees_agreement = "TRAINING_AGREEMENT" in allowed
+            assert (row["trainingAgreement"] is not None) == sees_agreement
+            alone = "query Doc($id: ID!) { document(id: $id) { id } }"
+            if not sees_agreement:
+                assert await code_of(samuel, alone, id=agreement_id) == "NOT_FOUND"
+            else:
+                assert (await run(samuel, alone, id=agreement_id))["document"]["id"] == agreement_id
 
         status, body = await download(server, invoice["downloadUrl"], samuel_token)
         assert status == 200

@@ -4,7 +4,8 @@ Run as a reviewer runs them (`espace policy ...` on throw-away copies of the pol
 the too-broad edit that let a standard user of another company download attendance sheets is
 caught by the matrix (other tenants' cells change) and by the `only:` cases; each walk-through
 of policies/README.md, applied block by block, passes the policy tools and the tests that
-read the policy (pointed at the copy with POLICIES_DIR)."""
+read the policy most (pointed at the copy with POLICIES_DIR). `.ci/run` goes further: it runs
+the whole suite on the edited copy (`python -m tests.walkthroughs`)."""
 
 from __future__ import annotations
 

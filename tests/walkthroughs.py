@@ -90,3 +90,31 @@ def _strip(value: object) -> object:
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.walkthroughs DIR`: a copy of the policy folder at DIR with every
+    walk-through applied and its MATRIX.md regenerated, as the reviewer would commit it.
+    `.ci/run` then runs the whole suite with POLICIES_DIR=DIR."""
+    import argparse
+    import shutil
+
+    from policies.engine import POLICY_DIR
+    from policies.review.matrix import render_matrix
+
+    parser = argparse.ArgumentParser(prog="python -m tests.walkthroughs")
+    parser.add_argument("directory", type=Path, help="where to write the edited copy")
+    target = parser.parse_args(argv).directory
+    shutil.copytree(
+        POLICY_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__", "engine", "review")
+    )
+    for walk in walkthroughs():
+        for change in apply(walk, target):
+            print(f"{walk.title}: {change}")
+    (target / "MATRIX.md").write_text(render_matrix(target), encoding="utf-8")
+    print(f"edited copy of the policy in {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

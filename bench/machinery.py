@@ -370,14 +370,17 @@ def configurations(database_url: str, only: list[str] | None) -> dict[str, dict[
 
 async def run(args: argparse.Namespace) -> dict[str, Figures]:
     from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate
 
-    from bench.data import open_database
+    from models.database import tortoise_config
     from settings import get_settings
 
     database_url = get_settings().database_url
     say(f"throw-away database: {database_url}")
     started = time.perf_counter()
-    await open_database(database_url)
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(database_url))
     try:
         token = await build_data(args.enrollments)
     finally:

@@ -12,9 +12,9 @@ section), and once with all of them off, and runs the same load on each:
   establishment stream (`/exports/enrollments.csv`), p99 of each and their ratio;
 - **memory**: the worker's resident memory (RSS) after that mix.
 
-Then it prints each configuration's figures and their ratio to "all on". Servers are started
-in turn, so figures drift with the machine's other load: run `--rounds 2` or more to see how
-much.
+Then it prints each configuration's figures (medians over the rounds) and their ratio to "all
+on". All the servers run side by side and each round measures every configuration in turn,
+so that a change in the machine's other load falls on all of them: use several rounds.
 """
 
 from __future__ import annotations
@@ -370,14 +370,17 @@ def configurations(database_url: str, only: list[str] | None) -> dict[str, dict[
 
 async def run(args: argparse.Namespace) -> dict[str, Figures]:
     from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate
 
-    from bench.data import open_database
+    from models.database import tortoise_config
     from settings import get_settings
 
     database_url = get_settings().database_url
     say(f"throw-away database: {database_url}")
     started = time.perf_counter()
-    await open_database(database_url)
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(database_url))
     try:
         token = await build_data(args.enrollments)
     finally:
@@ -385,10 +388,17 @@ async def run(args: argparse.Namespace) -> dict[str, Figures]:
     say(f"{args.enrollments:,} enrollments built in {time.perf_counter() - started:.0f} s")
     configs = configurations(database_url, args.only)
     results = {name: Figures() for name in configs}
-    for round_ in range(args.rounds):
-        for name, switches in configs.items():
-            say(f"round {round_ + 1}: {name}")
-            async with serving(switches) as server:
+    # Every configuration's server runs from the start (idle while another is measured), and
+    # each round measures them all in turn: a change in the machine's load over the run then
+    # falls on every configuration alike instead of on whichever ran at that moment.
+    async with contextlib.AsyncExitStack() as stack:
+        servers = {
+            name: await stack.enter_async_context(serving(switches))
+            for name, switches in configs.items()
+        }
+        for round_ in range(args.rounds):
+            for name, server in servers.items():
+                say(f"round {round_ + 1}: {name}")
                 await measure(server, token, args.pages, args.samples, results[name])
     return results
 
@@ -397,9 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.machinery", description=__doc__)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to use")
     parser.add_argument("--enrollments", type=int, default=20_000)
-    parser.add_argument("--pages", type=int, default=200, help="50-row pages per measure")
-    parser.add_argument("--samples", type=int, default=150, help="small queries per measure")
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--pages", type=int, default=120, help="50-row pages per measure")
+    parser.add_argument("--samples", type=int, default=80, help="small queries per measure")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", choices=list(PIECES), help="pieces to switch off")
     args = parser.parse_args(argv)
     environment.prepare()

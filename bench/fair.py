@@ -23,18 +23,36 @@ check (same rows, same kinds, for each persona).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
 from tortoise import connections
 
 from models.enums import DocumentKind
+from policies.engine import POLICY_DIR
 
 ALL_KINDS: tuple[str, ...] = tuple(k.value for k in DocumentKind)
+
+# The rules of this file copy the policy whose `.polar` files have this fingerprint
+# (`policy_fingerprint()`). After a rule change, the bench's fairness check (case 0) says
+# whether this copy still answers the same; update the rules here, then this fingerprint.
+# `tests/test_bench_fairness.py` checks the copy only against the policy it was written for,
+# so a reviewer's rule change does not fail the test suite on benchmark code.
+WRITTEN_FOR_POLICY = "0e8feba64e59e52ee06a4b28f30f0a02526f867f0b244dd29b9a695df5ed520a"
+
+
+def policy_fingerprint(directory: Path = POLICY_DIR) -> str:
+    """SHA-256 of the `.polar` files of `directory` (names and contents, in name order)."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.polar")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The admin dashboard as a person clicks, in a real browser: a company admin invites a
 colleague with two document kinds (by keyboard only: Tab, Space on the checkboxes, Enter on
-the button); the colleague accepts from the mailed link and sees exactly those kinds on the
-enrollment page, and no admin controls; the admin cannot lower themselves (the control is
-disabled and says why); the admin downloads the CSV export (asked with the Authorization
-header, never a token in a URL). Screenshots go to var/screenshots/."""
+the button); the colleague accepts from the mailed link and sees exactly the kinds the policy
+then lets them read (those two, by rule 7) on the enrollment page, and no admin controls;
+the admin cannot lower themselves (the control is disabled and says why); the admin
+downloads the CSV export (asked with the Authorization header, never a token in a URL).
+Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
+from models.enrollments import Enrollment
 from models.enums import AccessRole, DocumentKind, EnrollmentStatus
+from policies.engine import Policy
 from tests import factories
 from tests.browser.mailbox import Mailbox
 from tests.browser.pages import go_to, sign_in, token_of
 from tests.live_server import LiveServer
+from tests.policy_oracle import visible_kinds
 
 ADMIN = "claire.admin@acme.example"
 COLLEAGUE = "marc.collegue@acme.example"
 COLLEAGUE_PASSWORD = "une autre phrase de passe"
+KIND_LABELS = {
+    DocumentKind.INVOICE_COPY: "Duplicata de facture",
+    DocumentKind.TRAINING_AGREEMENT: "Convention de formation",
+    DocumentKind.EVALUATION: "Évaluation",
+    DocumentKind.CERTIFICATE_OF_ATTENDANCE: "Attestation de stage",
+}
 ISSUED = [
     DocumentKind.INVOICE_COPY,
     DocumentKind.TRAINING_AGREEMENT,
@@ -40,6 +50,10 @@ async def acme() -> tuple[object, str]:
     for kind in ISSUED:
         await factories.document(enrollment, kind)
     return site, enrollment.reference
+
+
+async def enrolled(reference: str) -> Enrollment:
+    return await Enrollment.get(reference=reference)
 
 
 async def test_an_admin_invites_a_colleague_who_sees_exactly_the_kinds_given(
@@ -104,12 +118,17 @@ async def test_an_admin_invites_a_colleague_who_sees_exactly_the_kinds_given(
         await expect(navigation.get_by_role("link", name="Mes inscriptions")).to_be_visible()
         await expect(navigation.get_by_role("link", name="Administration")).to_have_count(0)
 
-        # Exactly the two kinds given, on the enrollment page.
+        # On the enrollment page, exactly the issued kinds the policy lets the colleague
+        # read: the two given (rule 7), and any other kind only if a rule says so.
+        allowed = await visible_kinds(Policy(), COLLEAGUE, (await enrolled(reference)).id)
+        shown = [KIND_LABELS[kind] for kind in ISSUED if kind.value in allowed]
+        assert {"Duplicata de facture", "Attestation de stage"} <= set(shown)
         await colleague.get_by_role("link", name=re.compile(reference)).first.click()
         documents = colleague.locator("#documents-list > li > strong")
-        await expect(documents).to_have_text(["Duplicata de facture", "Attestation de stage"])
+        await expect(documents).to_have_count(len(shown))
+        assert sorted(await documents.all_inner_texts()) == sorted(shown)
         downloads = colleague.get_by_role("button", name=re.compile("^Télécharger"))
-        await expect(downloads).to_have_count(2)
+        await expect(downloads).to_have_count(len(shown))
 
         # No admin controls: the page is not theirs.
         await colleague.goto("/admin")

@@ -85,6 +85,20 @@ async def workers_of(server: LiveServer, responses: list[httpx.Response]) -> lis
     raise AssertionError(f"no access log line for {wanted}")
 
 
+async def both_workers_answer(server: LiveServer) -> None:
+    """Wait until each of the two workers has answered a request: the server is up once one
+    worker answers, and on a loaded machine the other may still be starting, so a burst sent
+    at once would all go to the first one."""
+    seen: set[int] = set()
+    for _ in range(60):
+        responses = await asyncio.gather(*(post(server, "{ __typename }", {}) for _ in range(8)))
+        seen.update(await workers_of(server, list(responses)))
+        if len(seen) == 2:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("the second worker never answered")
+
+
 async def test_the_password_limit_holds_across_workers(tmp_dir, empty_redis):
     """Five wrong passwords for an account, whichever workers see them: the next attempts
     are RATE_LIMITED, including on a worker that saw fewer than five failures itself (which
@@ -119,6 +133,7 @@ async def test_a_burst_of_wrong_passwords_on_two_workers_verifies_at_most_the_al
     # Waiting for argon2 may take seconds on a loaded machine: let it, to count exactly.
     patient = {"PASSWORD_SLOT_WAIT_SECONDS": "300"}
     with live_server(tmp_dir, workers=2, REDIS_URL=empty_redis, **patient) as server:
+        await both_workers_answer(server)
         responses = await asyncio.gather(
             *(post(server, LOG_IN, {"e": ines.email, "p": f"wrong {i}"}) for i in range(40))
         )

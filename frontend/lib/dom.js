@@ -92,3 +92,21 @@ export function formValues(form) {
   }
   return values;
 }
+
+/** A table in its scrolling wrapper: each row is an array of cells, or a ready `<tr>`. */
+export function dataTable(id, headers, rows) {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { id },
+      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
+      h(
+        "tbody",
+        {},
+        rows.map((row) => (Array.isArray(row) ? h("tr", {}, row.map((cell) => h("td", {}, cell ?? ""))) : row)),
+      ),
+    ),
+  );
+}

@@ -29,6 +29,23 @@ export function handleSubmit(form, box, action) {
   };
 }
 
+/**
+ * `button` runs `action` when clicked, disabled meanwhile. An ApiError it throws is shown in
+ * `box` and the button is enabled again; on success the caller re-renders the page.
+ */
+export function runOnClick(button, box, action) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      showError(null, box, error);
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
 export function showError(form, box, error) {
   if (!(error instanceof ApiError)) {
     console.error(error);

@@ -3,8 +3,8 @@
 // status, the audit log and the CSV export. What the viewer may do comes from the API:
 // `viewerCanManageAccesses` (which establishments are shown), `Access.viewerCanDemote` and
 // `viewerCanRevoke` (which controls are enabled), never from a role test here.
-import { field, h, messageBox, newId, replace } from "../lib/dom.js";
-import { handleSubmit, showError } from "../lib/forms.js";
+import { dataTable, field, h, messageBox, newId, replace } from "../lib/dom.js";
+import { handleSubmit, runOnClick, showError } from "../lib/forms.js";
 import { gql } from "../lib/graphql.js";
 import { formatDate, formatDateTime, formatMoney, translator } from "../lib/i18n.js";
 import { DOCUMENT_KINDS, STATUSES } from "../lib/messages.js";
@@ -417,15 +417,9 @@ function accessItem(ctx, access, notice, reload) {
     revoke.hidden = false;
     revoke.focus();
   });
-  confirm.addEventListener("click", async () => {
-    confirm.disabled = true;
-    try {
-      await gql("RevokeAccess", { accessId: access.id });
-      reload(t("revoked", { name }));
-    } catch (error) {
-      showError(null, box, error);
-      confirm.disabled = false;
-    }
+  runOnClick(confirm, box, async () => {
+    await gql("RevokeAccess", { accessId: access.id });
+    reload(t("revoked", { name }));
   });
   const form = h(
     "form",
@@ -521,15 +515,9 @@ function invitationsCard(establishment, notice, reload) {
     let action = null;
     if (open) {
       action = h("button", { type: "button", "aria-label": t("withdrawLabel", { email: invitation.email }) }, t("withdraw"));
-      action.addEventListener("click", async () => {
-        action.disabled = true;
-        try {
-          await gql("WithdrawInvitation", { invitationId: invitation.id });
-          reload(t("withdrawn", { email: invitation.email }));
-        } catch (error) {
-          showError(null, box, error);
-          action.disabled = false;
-        }
+      runOnClick(action, box, async () => {
+        await gql("WithdrawInvitation", { invitationId: invitation.id });
+        reload(t("withdrawn", { email: invitation.email }));
       });
     }
     const kinds = invitation.role === "ADMIN" ? t("allKinds") : kindsText(invitation.documentKinds);
@@ -540,7 +528,7 @@ function invitationsCard(establishment, notice, reload) {
     { class: "card", "aria-labelledby": "invitations-title" },
     h("h2", { id: "invitations-title" }, t("invitations")),
     rows.length
-      ? table("invitations-table", [t("email"), t("role"), t("kinds"), t("invitedBy"), t("sentOn"), t("expiresOn"), t("state"), t("actions")], rows)
+      ? dataTable("invitations-table", [t("email"), t("role"), t("kinds"), t("invitedBy"), t("sentOn"), t("expiresOn"), t("state"), t("actions")], rows)
       : h("p", { class: "muted" }, t("noInvitation")),
     box,
   );
@@ -554,7 +542,7 @@ function requestsCard(establishment) {
     h("h2", { id: "requests-title" }, t("requests")),
     h("p", { class: "hint" }, t("requestsHint")),
     requests.length
-      ? table(
+      ? dataTable(
           "requests-table",
           [t("person"), t("requestedOn"), t("message")],
           requests.map((r) => [`${r.account.fullName} <${r.account.email}>`, formatDateTime(r.createdAt), r.message]),
@@ -563,18 +551,6 @@ function requestsCard(establishment) {
   );
 }
 
-function table(id, headers, rows) {
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { id },
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell ?? ""))))),
-    ),
-  );
-}
 
 // -- audit log ------------------------------------------------------------------------------
 

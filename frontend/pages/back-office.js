@@ -1,8 +1,8 @@
 // The staff back office, minimal: booking requests to validate (the overdue ones first, rule
 // 13), a document to attach to an enrollment (PDF upload), the pending requests for an admin
 // access, and the catalog (courses and their sessions, read only).
-import { field, h, messageBox, replace } from "../lib/dom.js";
-import { handleSubmit, showError } from "../lib/forms.js";
+import { dataTable, field, h, messageBox, replace } from "../lib/dom.js";
+import { handleSubmit, runOnClick, showError } from "../lib/forms.js";
 import { gql } from "../lib/graphql.js";
 import { formatDate, formatDateTime, formatMoney, translator } from "../lib/i18n.js";
 import { DOCUMENT_KINDS } from "../lib/messages.js";
@@ -150,18 +150,6 @@ function person(name, email) {
   return name ? `${name} <${email}>` : email;
 }
 
-function table(id, headers, rows) {
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { id },
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
-      h("tbody", {}, rows),
-    ),
-  );
-}
 
 function validationsCard(data, reload) {
   const box = messageBox();
@@ -170,15 +158,9 @@ function validationsCard(data, reload) {
   const rest = data.enrollments.nodes.filter((e) => !late.has(e.id));
   const rows = [...overdue.map((e) => [e, true]), ...rest.map((e) => [e, false])].map(([e, isLate]) => {
     const button = h("button", { type: "button", class: "primary", "aria-label": t("validateLabel", { reference: e.reference }) }, t("validate"));
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        await gql("ValidateEnrollment", { id: e.id });
-        reload(t("validated", { reference: e.reference }));
-      } catch (error) {
-        showError(null, box, error);
-        button.disabled = false;
-      }
+    runOnClick(button, box, async () => {
+      await gql("ValidateEnrollment", { id: e.id });
+      reload(t("validated", { reference: e.reference }));
     });
     return h(
       "tr",
@@ -200,7 +182,7 @@ function validationsCard(data, reload) {
     h("h2", { id: "validate-title" }, t("toValidate")),
     h("p", { class: "hint" }, t("toValidateHint")),
     rows.length
-      ? table(
+      ? dataTable(
           "validations-table",
           [t("reference"), t("delay"), t("course"), t("session"), t("registrant"), t("seats"), t("booked"), t("expected"), t("actions")],
           rows,
@@ -301,7 +283,7 @@ function requestsCard(requests, reload) {
     { class: "card", "aria-labelledby": "requests-title" },
     h("h2", { id: "requests-title" }, t("requests")),
     rows.length
-      ? table("admin-requests-table", [t("person"), t("siret"), t("message"), t("booked"), t("actions")], rows)
+      ? dataTable("admin-requests-table", [t("person"), t("siret"), t("message"), t("booked"), t("actions")], rows)
       : h("p", { class: "muted" }, t("noRequest")),
   );
 }
@@ -345,6 +327,6 @@ function catalogCard(courses) {
     "section",
     { class: "card", "aria-labelledby": "catalog-title" },
     h("h2", { id: "catalog-title" }, t("catalog")),
-    table("catalog-table", [t("code"), t("course"), t("price"), t("active"), t("sessions")], rows),
+    dataTable("catalog-table", [t("code"), t("course"), t("price"), t("active"), t("sessions")], rows),
   );
 }

@@ -2,7 +2,7 @@
 // (downloadable), and the actions the API says this viewer may take now (viewerCanCancel,
 // viewerCanRequestPostponement): other actions are not offered.
 import { statusBadge } from "../lib/badges.js";
-import { field, h, messageBox } from "../lib/dom.js";
+import { dataTable, field, h, messageBox } from "../lib/dom.js";
 import { followSignedLink } from "../lib/download.js";
 import { handleSubmit } from "../lib/forms.js";
 import { gql } from "../lib/graphql.js";
@@ -190,25 +190,13 @@ function facts(e) {
   );
 }
 
-function simpleTable(id, headers, rows) {
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { id },
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))),
-    ),
-  );
-}
 
 function traineesCard(e) {
   return h(
     "section",
     { class: "card", "aria-labelledby": "trainees-title" },
     h("h2", { id: "trainees-title" }, `${t("trainees")} (${e.trainees.length})`),
-    simpleTable(
+    dataTable(
       "trainees-table",
       [t("firstName"), t("lastName"), t("email")],
       e.trainees.map((trainee) => [trainee.firstName, trainee.lastName, trainee.email || "—"]),
@@ -222,7 +210,7 @@ function invoicesCard(e) {
     { class: "card", "aria-labelledby": "invoices-title" },
     h("h2", { id: "invoices-title" }, t("invoices")),
     e.invoices.length
-      ? simpleTable(
+      ? dataTable(
           "invoices-table",
           [t("number"), t("issued"), t("amount"), t("loyalty"), t("total"), t("final")],
           e.invoices.map((invoice) => [

@@ -19,7 +19,6 @@ from schema.node import Node
 from schema.scalars import DiscountSource, SessionStatus
 from services import catalog, pricing
 from services.actors import Actor
-from services.business_hours import session_started
 from services.catalog import CourseChanges, SessionChanges
 from services.history import SessionRow
 
@@ -71,11 +70,7 @@ class CourseSessionType(Node):
             status=SessionStatus(session.status),
             closed_at=session.closed_at,
             cancelled_at=session.cancelled_at,
-            bookable=(
-                session.status == enums.SessionStatus.OPEN.value
-                and session.capacity > session.seats_booked
-                and not session_started(session.starts_on)
-            ),
+            bookable=catalog.is_bookable(session),
             course_id=session.course_id,
         )
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
@@ -36,8 +36,11 @@ from models.enums import EnrollmentStatus, SessionStatus
 from policies.engine import Policy, Viewer
 from services import audit
 from services.actors import Actor
-from services.business_hours import PARIS
+from services.business_hours import PARIS, session_started
 from services.errors import BadUserInput, Conflict, NotFound, Reason
+
+if TYPE_CHECKING:
+    from services.history import SessionRow
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
 MAX_PRICE = Decimal("1000000")
@@ -987,3 +990,13 @@ async def courses_by_id(course_ids: Sequence[int]) -> dict[int, Course]:
     """These courses of the public catalog with their sessions, in two queries."""
     rows = await Course.filter(id__in=list(set(course_ids))).prefetch_related("sessions")
     return {row.id: row for row in rows}
+
+
+def is_bookable(session: CourseSession | SessionRow, now: datetime | None = None) -> bool:
+    """Whether `enroll` may choose this session now: OPEN, seats left, not started yet (Paris
+    calendar). The same checks `services.enrollments` makes when booking."""
+    return (
+        session.status == SessionStatus.OPEN.value
+        and session.capacity > session.seats_booked
+        and not session_started(session.starts_on, now)
+    )

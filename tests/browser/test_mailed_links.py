@@ -67,6 +67,8 @@ async def test_a_forgotten_password_is_reset_from_the_mailed_link(
     await factories.account("ines@example.com", kind=AccountKind.INDIVIDUAL)
     await page.goto("/sign-in")
     await page.get_by_role("link", name="Mot de passe oublié ?").click()
+    # The sign-in page has an "Adresse e-mail" field too: wait for the new page first.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié")
     await page.get_by_label("Adresse e-mail").fill("ines@example.com")
     await page.get_by_role("button", name="Recevoir le lien").click()
     await expect(page.get_by_role("status")).to_contain_text("Si un compte utilise")

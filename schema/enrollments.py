@@ -54,6 +54,8 @@ async def _latest_of_kind(root: EnrollmentType, info: Info, kind: Kind) -> Docum
 # Marks the fields of `Enrollment` whose resolver reads the documents loader: a page that
 # selects one prefetches its documents (`DOCUMENT_FIELDS`).
 READS_DOCUMENTS = "reads_documents"
+# Marks the fields read from the action columns of a page (`ACTION_FIELDS`).
+READS_ACTIONS = "reads_actions"
 
 
 def _kind_field(kind: Kind, label: str) -> DocumentType | None:
@@ -180,12 +182,14 @@ class EnrollmentType(Node):
     )
     viewer_can_cancel: bool = strawberry.field(
         description="True when `cancelEnrollment` by this viewer would be accepted now (the "
-        "policy allows it and the status still allows it). Decided by the policy."
+        "policy allows it and the status still allows it). Decided by the policy.",
+        metadata={READS_ACTIONS: True},
     )
     viewer_can_request_postponement: bool = strawberry.field(
         description="True when `requestPostponement` by this viewer would be accepted now "
         "(given a session of the same course): the policy allows it, the status allows it "
-        "and no request is waiting for an answer."
+        "and no request is waiting for an answer.",
+        metadata={READS_ACTIONS: True},
     )
     model: strawberry.Private[history.EnrollmentRow]
 
@@ -297,6 +301,15 @@ DOCUMENT_FIELDS = frozenset(
     NameConverter().from_field(field)
     for field in get_object_definition(EnrollmentType, strict=True).fields
     if field.metadata.get(READS_DOCUMENTS)
+)
+
+
+# GraphQL names of the fields of `Enrollment` read from the page's action columns
+# (`services.history.action_annotations`): a page that selects none leaves them out.
+ACTION_FIELDS = frozenset(
+    NameConverter().from_field(field)
+    for field in get_object_definition(EnrollmentType, strict=True).fields
+    if field.metadata.get(READS_ACTIONS)
 )
 
 
@@ -509,6 +522,7 @@ class ListQuery:
             last=last,
             before=before,
             ordering=ordering,
+            with_actions=selects_any(info.selected_fields, ACTION_FIELDS),
         )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
             await prefetch_documents(info.context, [row.id for row in page.enrollments])

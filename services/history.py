@@ -178,26 +178,51 @@ def _same_condition(a: Q, b: Q) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class KindColumns:
+    """How to read, on a row of `visible_enrollments` read with the CASE columns of
+    `_kind_annotations`, which document kinds the viewer may read: for each kind, the column
+    that tells it. Kinds whose conditions are written the same way share one column (a
+    standard access's kinds all hang on the registrant condition: one CASE, not six)."""
+
+    # Kind -> its CASE column; None when visible on every row; absent when never visible.
+    column_of: dict[DocumentKind, str | None]
+
+    def of(self, row: EnrollmentRow) -> list[DocumentKind]:
+        """The kinds visible on a row read with `annotations`."""
+        flags = row.kinds
+        return [
+            kind
+            for kind, column in self.column_of.items()
+            if column is None or str(flags.get(column, "0")) == "1"
+        ]
+
+
 def _kind_annotations(
     policy: Policy, viewer: Viewer | None, given: Known | None = None
-) -> tuple[dict[str, Any], set[str]]:
+) -> tuple[dict[str, Any], KindColumns]:
     """CASE expressions telling, row by row, which document kinds the viewer may read, for
     rows of `visible_enrollments` (the callers' rows).
 
-    Returns (annotations to add, kinds visible on every row without a CASE). A kind whose
-    condition is the read condition itself is visible on every row the viewer may read: an
-    establishment admin's kinds need no CASE at all.
+    Returns (annotations to add, how to read the kinds of a row). A kind whose condition is
+    the read condition itself is visible on every row the viewer may read: an establishment
+    admin's kinds need no CASE at all.
     """
     annotations: dict[str, Any] = {}
-    always: set[str] = set()
+    column_of: dict[DocumentKind, str | None] = {}
+    conditions: list[tuple[Q, str]] = []
     readable = policy.filter(viewer, "read", Enrollment, given)
     for kind, flag in _KIND_FLAGS:
         q = policy.field_filter(viewer, "read_document", Enrollment, kind.value, given)
         if _is_everything(q) or _same_condition(q, readable):
-            always.add(kind.value)
+            column_of[kind] = None
         elif not _is_nothing(q):
-            annotations[flag] = Case(When(q, then="1"), default="0")
-    return annotations, always
+            shared = next((name for seen, name in conditions if _same_condition(q, seen)), None)
+            if shared is None:
+                conditions.append((q, flag))
+                annotations[flag] = Case(When(q, then="1"), default="0")
+            column_of[kind] = shared or flag
+    return annotations, KindColumns(column_of)
 
 
 MAX_ID = 2**31 - 1  # the largest id an integer column holds
@@ -510,9 +535,12 @@ async def history_page(
     last: int | None = None,
     before: str | None = None,
     ordering: Ordering = NEWEST_FIRST,
+    with_actions: bool = True,
 ) -> HistoryPage:
     """One page of the viewer's history in this ordering; its total count is counted when
-    asked (`HistoryPage.count`).
+    asked (`HistoryPage.count`). `with_actions=False` leaves out the columns telling what
+    the viewer may do to each row (`row_flag`: every flag then reads False), for a page
+    that does not show them.
 
     Forward (`first`, `after`) or backward (`last`, `before`, the rows just before the
     cursor), Relay style. `has_previous_page` going forward (and `has_next_page` going
@@ -533,8 +561,9 @@ async def history_page(
     if cursor:
         key, number = decode_cursor(cursor, ordering, "before" if backwards else "after")
         query = query.filter(_beyond(ordering, key, number, backwards=backwards))
-    annotations, always = _kind_annotations(policy, viewer, given)
-    annotations.update(action_annotations(policy, viewer, given))
+    annotations, kinds = _kind_annotations(policy, viewer, given)
+    if with_actions:
+        annotations.update(action_annotations(policy, viewer, given))
     rows = await page_rows(query, annotations, size + 1, ordering.columns(reverse=backwards))
     more = len(rows) > size
     rows = rows[:size]
@@ -544,7 +573,7 @@ async def history_page(
         enrollments=rows,
         has_next_page=bool(cursor) if backwards else more,
         has_previous_page=more if backwards else bool(cursor),
-        visible_kinds={row.id: _row_kinds(row, always) for row in rows},
+        visible_kinds={row.id: _row_kinds(row, kinds) for row in rows},
         ordering=ordering,
         counted=base,
     )
@@ -552,24 +581,19 @@ async def history_page(
 
 async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: int) -> HistoryPage:
     """One enrollment the viewer may read (NOT_FOUND otherwise), as a one-row page."""
-    annotations, always = _kind_annotations(policy, viewer)
+    annotations, kinds = _kind_annotations(policy, viewer)
     annotations.update(action_annotations(policy, viewer))
     rows = await page_rows(
         visible_enrollments(policy, viewer).filter(id=enrollment_id), annotations, 1
     )
     if not rows:
         raise NotFound("Enrollment not found.")
-    return HistoryPage(rows, False, {rows[0].id: _row_kinds(rows[0], always)}, total_count=1)
+    return HistoryPage(rows, False, {rows[0].id: _row_kinds(rows[0], kinds)}, total_count=1)
 
 
-def _row_kinds(row: EnrollmentRow, always: set[str]) -> list[DocumentKind]:
-    """The kinds visible on a row: the always-visible ones, plus those whose CASE said 1."""
-    flags = row.kinds
-    return [
-        kind
-        for kind, name in _KIND_FLAGS
-        if kind.value in always or str(flags.get(name, "0")) == "1"
-    ]
+def _row_kinds(row: EnrollmentRow, kinds: KindColumns) -> list[DocumentKind]:
+    """The kinds visible on a row (see `KindColumns`)."""
+    return kinds.of(row)
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ from services import history
 from services.login_sessions import viewer_for_account
 from tests import factories
 from tests.conftest import IS_POSTGRES
+from tests.policy_oracle import visible_kinds
 
 # Enrollments of the big establishment, and of other companies' establishments: enough rows
 # and establishments that PostgreSQL estimates as it does in production (on a few thousand
@@ -120,7 +121,10 @@ class Statement:
 
 
 async def _page_statement(
-    viewer: Viewer, criteria: history.HistoryFilter, monkeypatch: pytest.MonkeyPatch
+    viewer: Viewer,
+    criteria: history.HistoryFilter,
+    monkeypatch: pytest.MonkeyPatch,
+    with_actions: bool = True,
 ) -> tuple[Statement, history.HistoryPage]:
     """The page query `history_page` sends, as sent (text and parameters), and the page."""
     client = connections.get("default")
@@ -138,7 +142,9 @@ async def _page_statement(
         # `execute_query`.
         for name in ("execute_query", "execute_query_dict"):
             patch.setattr(client, name, recorder(getattr(client, name)))
-        page = await history.history_page(Policy(), viewer, criteria, PAGE)
+        page = await history.history_page(
+            Policy(), viewer, criteria, PAGE, with_actions=with_actions
+        )
     pages = [s for s in sent if "ORDER BY" in s.sql and '"enrollment"' in s.sql]
     assert len(pages) == 1, [s.sql for s in sent]
     return pages[0], page
@@ -182,6 +188,63 @@ async def test_the_whole_history_states_each_branch_of_the_read_rule_once(
     assert where.count("establishment_id") == 1, where
     assert where.count(" OR ") == 1, where
     assert await page.count() == SMALL["big"] + OWN
+
+
+def _inlined(statement: Statement) -> str:
+    """The statement's text with its parameters written in (`$n` or `?`)."""
+    if "$1" in statement.sql:
+        return re.sub(
+            r"\$(\d+)", lambda m: _literal(statement.values[int(m.group(1)) - 1]), statement.sql
+        )
+    values = iter(statement.values)
+    return re.sub(r"\?", lambda m: _literal(next(values)), statement.sql)
+
+
+def _case_columns(sql: str) -> dict[str, str]:
+    """Each CASE column of the statement: its name and its condition."""
+    return {
+        name: condition
+        for condition, name in re.findall(r'CASE WHEN (.*?) THEN \S+ ELSE \S+ END "(\w+)"', sql)
+    }
+
+
+async def test_document_kinds_with_the_same_condition_share_one_column(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Which kinds a row shows is one CASE column per distinct condition of the policy, not
+    one per kind: no two columns of a page test the same thing. The kinds each row shows
+    are still the policy's, asked of each enrollment alone."""
+    world = await _world(**SMALL)
+    policy = Policy()
+    for viewer in (world.admin, world.standard):
+        for criteria in (
+            history.HistoryFilter(),
+            history.HistoryFilter(establishment_id=world.site_id),
+        ):
+            statement, page = await _page_statement(viewer, criteria, monkeypatch)
+            conditions = [
+                condition
+                for name, condition in _case_columns(_inlined(statement)).items()
+                if name.startswith("can_read_")
+            ]
+            assert len(conditions) == len(set(conditions)), conditions
+            for row in page.enrollments[:3]:
+                shown = sorted(kind.value for kind in page.visible_kinds[row.id])
+                assert shown == await visible_kinds(policy, viewer.email, row.id)
+
+
+async def test_a_page_that_shows_no_action_leaves_their_columns_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`viewerCanCancel` and `viewerCanRequestPostponement` come from CASE columns of the
+    page query; a page that does not show them does not compute them."""
+    world = await _world(**SMALL)
+    criteria = history.HistoryFilter(establishment_id=world.site_id)
+    with_them, _ = await _page_statement(world.admin, criteria, monkeypatch)
+    without, page = await _page_statement(world.admin, criteria, monkeypatch, with_actions=False)
+    assert {"can_cancel", "can_request_postponement"} <= set(_case_columns(with_them.sql))
+    assert not {"can_cancel", "can_request_postponement"} & set(_case_columns(without.sql))
+    assert len(page.enrollments) == PAGE
 
 
 # -- what PostgreSQL does with it -----------------------------------------------------------

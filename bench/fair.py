@@ -435,7 +435,9 @@ async def history_page(
     )
 
 
-async def documents_of(policy: Any, viewer: Any, enrollment_ids: Sequence[int]) -> Any:
+async def documents_of(
+    policy: Any, viewer: Any, enrollment_ids: Sequence[int], read: Any = None
+) -> Any:
     """`services.history.documents_of` on the hand-written rules (kinds of the last page)."""
     from models.documents import Document
     from services import history

@@ -525,7 +525,11 @@ class ListQuery:
             with_actions=selects_any(info.selected_fields, ACTION_FIELDS),
         )
         if selects_any(info.selected_fields, DOCUMENT_FIELDS):
-            await prefetch_documents(info.context, [row.id for row in page.enrollments])
+            await prefetch_documents(
+                info.context,
+                [row.id for row in page.enrollments],
+                {row.id: row for row in page.enrollments},
+            )
         edges = [
             EnrollmentEdge(
                 cursor=history.encode_cursor(row, ordering),

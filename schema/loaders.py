@@ -6,7 +6,7 @@ each loader is created on first use, so a request pays only for those it reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -157,11 +157,16 @@ def selects_any(selections: Sequence[Any], names: frozenset[str]) -> bool:
     return False
 
 
-async def prefetch_documents(context: Context, enrollment_ids: Sequence[int]) -> None:
+async def prefetch_documents(
+    context: Context,
+    enrollment_ids: Sequence[int],
+    read: Mapping[int, history.EnrollmentRow] | None = None,
+) -> None:
     """Load the documents of a whole page up front (the same single query the loader would
     run), so that each enrollment's document fields resolve without awaiting: on a
-    1,000-row page that spares a thousand coroutines, futures and loader tasks."""
-    found = await history.documents_of(context.policy, context.viewer, enrollment_ids)
+    1,000-row page that spares a thousand coroutines, futures and loader tasks. `read`: the
+    page's rows, when at hand (see `history.documents_of`)."""
+    found = await history.documents_of(context.policy, context.viewer, enrollment_ids, read)
     context.loaders.documents.prime_many(found)
 
 

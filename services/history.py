@@ -619,20 +619,33 @@ _DOCUMENT_ROW_FIELDS = tuple(DocumentRow.__dataclass_fields__)
 
 
 async def documents_of(
-    policy: Policy, viewer: Viewer | None, enrollment_ids: Sequence[int]
+    policy: Policy,
+    viewer: Viewer | None,
+    enrollment_ids: Sequence[int],
+    read: Mapping[int, EnrollmentRow] | None = None,
 ) -> dict[int, list[DocumentRow]]:
-    """The documents the viewer may read on these enrollments, newest first, in one query."""
+    """The documents the viewer may read on these enrollments, newest first, in one query.
+
+    `read`: these enrollments as the caller already read them (a page's rows). The policy's
+    condition is then read on each row's own values (`Policy.filter_by_parents`): the query
+    selects by enrollment and kind without joining the enrollment table."""
     grouped: dict[int, list[DocumentRow]] = {i: [] for i in enrollment_ids}
     if not enrollment_ids:
         return grouped
+    if read is not None and read.keys() >= set(enrollment_ids):
+        allowed = policy.filter_by_parents(
+            viewer, "read", Document, "enrollment", {i: read[i] for i in enrollment_ids}
+        )
+        query = Document.filter(allowed)
+    else:
+        query = Document.filter(policy.filter(viewer, "read", Document)).filter(
+            enrollment_id__in=list(enrollment_ids)
+        )
     rows = await (
-        Document.filter(policy.filter(viewer, "read", Document))
-        .filter(enrollment_id__in=list(enrollment_ids))
         # Newest first within each enrollment. By enrollment first: the rows come straight
         # off the (enrollment_id, created_at) index, the first ones at once, where a global
         # order would sort all 8,000 rows of an export before returning any.
-        .order_by("-enrollment_id", "-created_at", "-id")
-        .values(*_DOCUMENT_ROW_FIELDS)
+        query.order_by("-enrollment_id", "-created_at", "-id").values(*_DOCUMENT_ROW_FIELDS)
     )
     for row in rows:
         grouped[row["enrollment_id"]].append(DocumentRow(**row))

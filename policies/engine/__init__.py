@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
@@ -42,7 +43,7 @@ from models.audit import AuditEntry
 from models.companies import Company, Establishment
 from models.documents import Document
 from models.enrollments import Enrollment, Invoice
-from policies.engine.constraints import NOT_SAME, NOTHING, SAME, Atom, Disjunction
+from policies.engine.constraints import IN, NOT_IN, NOT_SAME, NOTHING, SAME, Atom, Disjunction
 from services.errors import Forbidden, NotFound, Reason
 
 # The folder of `.polar` files, `policies/`. POLICIES_DIR points the server, the tools and
@@ -129,6 +130,8 @@ RESOURCE_FIELDS: dict[type[Model], dict[str, Any]] = {
 }
 
 MATCH_NOTHING = Q(id__in=[])
+# A value equal to none of a condition's values (`Policy.filter_by_parents`).
+_OTHER = object()
 
 
 # Related objects already loaded for the concrete check under way (see Policy.is_allowed).
@@ -453,6 +456,77 @@ class Policy:
             return MATCH_NOTHING
         key = ("allow_field", self.generation, viewer.fingerprint(), action, model, name)
         return self._q(viewer, key, given)
+
+    def filter_by_parents(
+        self,
+        viewer: Viewer | None,
+        action: str,
+        model: type[Model],
+        parent: str,
+        parents: Mapping[int, Any],
+    ) -> Q:
+        """A `Q` selecting the rows of `model` that belong to these parents (`parent` is the
+        relation's name: the documents of enrollments, `"enrollment"`) and on which `viewer`
+        may perform `action`.
+
+        `parents` maps each parent's id to the parent as already read (an object with its
+        columns as attributes). The policy's condition is read on each parent's own values,
+        as `filter(given=...)` reads it on known values: what they decide (the parent's
+        establishment, its registrant) is decided per parent, so the query does not join the
+        parent's table for it, and parents left with the same condition share one `IN`. A
+        column the parent lacks stays in the SQL."""
+        if viewer is None or not parents:
+            return MATCH_NOTHING
+        rows = self._rows(viewer, ("allow", self.generation, viewer.fingerprint(), action, model))
+        prefix = parent + "__"
+        # The parent's columns the condition compares with values, and those values: any
+        # other value compares the same way (`_OTHER`), so parents group before evaluating.
+        compared: dict[str, set[Any]] = {}
+        negated: set[str] = set()  # columns compared with NOT IN somewhere
+        for branch in rows.branches:
+            for atom in branch:
+                column = atom.path[len(prefix) :]
+                if atom.path.startswith(prefix) and "__" not in column and atom.op in (IN, NOT_IN):
+                    compared.setdefault(column, set()).update(atom.values)
+                    if atom.op == NOT_IN:
+                        negated.add(column)
+        # SQL's null is in no list and in no NOT IN list either: a null column answers like
+        # another value where the column is only compared with IN lists without null; else
+        # the SQL decides.
+        null_is_other = {
+            c for c, values in compared.items() if c not in negated and None not in values
+        }
+        by_values: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+        for parent_id, row in parents.items():
+            known = []
+            for column, values in compared.items():
+                value = getattr(row, column, _OTHER)
+                if value is _OTHER:  # not read: left to the SQL
+                    continue
+                if isinstance(value, Enum):  # the policy compares the stored value
+                    value = value.value
+                if value is None:
+                    if column in null_is_other:
+                        known.append((column, _OTHER))
+                    continue
+                try:
+                    known.append((column, value if value in values else _OTHER))
+                except TypeError:  # not a plain value: left to the SQL
+                    continue
+            by_values.setdefault(tuple(known), []).append(parent_id)
+        groups: dict[Disjunction, list[int]] = {}
+        for known_values, ids in by_values.items():
+            given = {prefix + column: (value,) for column, value in known_values}
+            groups.setdefault(rows.given(given), []).extend(ids)
+        result: Q | None = None
+        for condition, ids in groups.items():
+            if condition.is_nothing:
+                continue
+            q = Q(**{f"{parent}_id__in": ids})
+            if not condition.is_everything:
+                q &= condition.q(MATCH_NOTHING)
+            result = q if result is None else result | q
+        return MATCH_NOTHING if result is None else result
 
     def _q(self, viewer: Viewer, key: tuple[Any, ...], given: Known | None) -> Q:
         """The cached `Q` of the rows of `key` (given what the caller knows of them)."""

@@ -522,7 +522,8 @@ class Policy:
         for condition, ids in groups.items():
             if condition.is_nothing:
                 continue
-            q = Q(**{f"{parent}_id__in": ids})
+            of_these: dict[str, Any] = {f"{parent}_id__in": ids}
+            q = Q(**of_these)
             if not condition.is_everything:
                 q &= condition.q(MATCH_NOTHING)
             result = q if result is None else result | q

@@ -382,6 +382,26 @@ def _typed(
     return {n: fields[n].to_python_value(v) for n, v in zip(names, values, strict=True)}
 
 
+def _check_supported(criteria: Any, after: str | None, options: dict[str, Any]) -> None:
+    """The hand-written pages are forward, newest first, optionally narrowed to one
+    establishment: anything else is refused rather than answered wrongly. Options the
+    product may add later (none today) are ignored."""
+    from services import history
+
+    unsupported = {
+        k: v
+        for k, v in options.items()
+        if k in ("last", "before", "ordering") and v not in (None, history.NEWEST_FIRST)
+    }
+    narrowed = {
+        f.name
+        for f in dataclasses.fields(criteria)
+        if f.name != "establishment_id" and getattr(criteria, f.name) not in (None, (), False)
+    }
+    if after or unsupported or narrowed:
+        raise NotImplementedError(f"the fair page does not do {after, unsupported, narrowed}")
+
+
 async def history_page(
     policy: Any,
     viewer: Any,
@@ -396,20 +416,7 @@ async def history_page(
     from models.enrollments import Enrollment
     from services import history
 
-    # Backward pages and other orders are not written by hand; options the product may add
-    # later (none today) are ignored.
-    unsupported = {
-        k: v
-        for k, v in options.items()
-        if k in ("last", "before", "ordering") and v not in (None, history.NEWEST_FIRST)
-    }
-    narrowed = {
-        f.name
-        for f in dataclasses.fields(criteria)
-        if f.name != "establishment_id" and getattr(criteria, f.name) not in (None, (), False)
-    }
-    if after or unsupported or narrowed:
-        raise NotImplementedError(f"the fair page does not do {after, unsupported, narrowed}")
+    _check_supported(criteria, after, options)
     size = history.DEFAULT_PAGE_SIZE if first is None else first
     found = await page(rights_of_viewer(viewer), criteria.establishment_id, size)
     postgres = _is_postgres(_connection())
@@ -450,15 +457,115 @@ async def documents_of(
     }
 
 
+# -- the same rules, through the product's own ORM reads (case 1's target) ----------------------
+def where(rights: Rights, establishment_id: int | None) -> Any:
+    """`condition` as a Tortoise `Q` (None when certainly empty)."""
+    from tortoise.expressions import Q
+
+    if rights.staff:
+        return Q() if establishment_id is None else Q(establishment_id=establishment_id)
+    if establishment_id is not None:
+        if establishment_id in rights.sites:
+            return Q(establishment_id=establishment_id)
+        if rights.email is None:
+            return None
+        return Q(establishment_id=establishment_id, registrant_email=rights.email)
+    parts = []
+    if rights.sites:
+        parts.append(Q(establishment_id__in=list(rights.sites)))
+    if rights.email is not None:
+        parts.append(Q(registrant_email=rights.email))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+
+
+async def orm_history_page(
+    policy: Any,
+    viewer: Any,
+    criteria: Any,
+    first: int | None = None,
+    after: str | None = None,
+    **options: Any,
+) -> Any:
+    """`history_page` as `history_page` above, but read the way the product reads: the same
+    Tortoise queries (`services.history.page_rows`, a lazy count), with the hand-written
+    WHERE clause in place of the policy's and the kinds computed in Python. What this side
+    saves against the product is what authorization costs; the raw-SQL side above adds
+    what the ORM costs."""
+    from models.enrollments import Enrollment
+    from services import history
+
+    _check_supported(criteria, after, options)
+    rights = rights_of_viewer(viewer)
+    size = history.DEFAULT_PAGE_SIZE if first is None else first
+    q = where(rights, criteria.establishment_id)
+    if q is None:
+        return history.HistoryPage(enrollments=[], has_next_page=False, visible_kinds={})
+    base = Enrollment.filter(q)
+    rows = await history.page_rows(base, {}, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    kinds: dict[int, list[Any]] = {}
+    for row in rows:
+        _PAGE_KINDS[row.id] = rights.kinds_of(row.registrant_email, row.establishment_id)
+        kinds[row.id] = [DocumentKind(k) for k in _PAGE_KINDS[row.id]]
+    return history.HistoryPage(
+        enrollments=rows, has_next_page=more, visible_kinds=kinds, counted=base
+    )
+
+
+async def orm_documents_of(
+    policy: Any, viewer: Any, enrollment_ids: Sequence[int], read: Any = None
+) -> Any:
+    """`documents_of` through the product's ORM read, with the hand-written kinds."""
+    from tortoise.expressions import Q
+
+    from models.documents import Document
+    from services import history
+
+    grouped: dict[int, list[Any]] = {i: [] for i in enrollment_ids}
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for enrollment_id in enrollment_ids:
+        shown = _PAGE_KINDS.get(enrollment_id, ())
+        if shown:
+            groups.setdefault(shown, []).append(enrollment_id)
+    if not groups:
+        return grouped
+    parts = [
+        Q(enrollment_id__in=ids) if shown == ALL_KINDS else Q(enrollment_id__in=ids, kind__in=shown)
+        for shown, ids in groups.items()
+    ]
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    rows = await (
+        Document.filter(q)
+        .order_by("-enrollment_id", "-created_at", "-id")
+        .values(*history._DOCUMENT_ROW_FIELDS)
+    )
+    for row in rows:
+        grouped[row["enrollment_id"]].append(history.DocumentRow(**row))
+    return grouped
+
+
 class without_policy:
-    """While active, the product's history reads go through the hand-written rules."""
+    """While active, the product's history reads go through the hand-written rules: by
+    hand-written SQL (`orm=False`), or through the product's own ORM reads (`orm=True`)."""
+
+    def __init__(self, orm: bool = False) -> None:
+        self.orm = orm
 
     def __enter__(self) -> None:
         from services import history
 
         self.saved = (history.history_page, history.documents_of)
-        history.history_page = history_page  # type: ignore[assignment]
-        history.documents_of = documents_of  # type: ignore[assignment]
+        if self.orm:
+            history.history_page = orm_history_page  # type: ignore[assignment]
+            history.documents_of = orm_documents_of  # type: ignore[assignment]
+        else:
+            history.history_page = history_page  # type: ignore[assignment]
+            history.documents_of = documents_of  # type: ignore[assignment]
 
     def __exit__(self, *exc: object) -> None:
         from services import history

@@ -62,8 +62,14 @@ async def test_the_hand_written_rules_answer_what_the_policy_answers(
             with_policy = await _page(client, dataset, persona, site, first)
             with fair.without_policy():
                 hand_written_in_graphql = await _page(client, dataset, persona, site, first)
+            with fair.without_policy(orm=True):
+                through_the_orm = await _page(client, dataset, persona, site, first)
             alone = queries.seen(orjson.loads(await fair.page_json(rights, site, first)))
-            assert with_policy == hand_written_in_graphql == alone, (persona, site, first)
+            assert with_policy == hand_written_in_graphql == through_the_orm == alone, (
+                persona,
+                site,
+                first,
+            )
             assert with_policy[1], "every page of the bench shows rows"
 
 

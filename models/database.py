@@ -44,6 +44,16 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 POSTGRES_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
+async def keep_session_state(connection: Any) -> None:
+    """What the pool runs on a connection given back, after asyncpg itself rolled back any
+    open transaction: nothing more. asyncpg's default sends `SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL;`, one more round trip after every statement Tortoise
+    runs (it takes a connection per statement). Espace leaves no session state behind: its
+    only advisory lock is taken per transaction (`infra/locks.py`), it opens no cursor that
+    outlives a transaction, listens to nothing, and sets its session settings when the
+    connection opens (`POSTGRES_SETTINGS`), never by `SET` (tests/test_database_sessions.py)."""
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
     """SQLite URLs get `performance.sqlite_readers` (reads beside writes) unless switched off
     (`ESPACE_SQLITE_READERS`); PostgreSQL connections get `POSTGRES_SETTINGS`; others stay as is."""
@@ -60,6 +70,7 @@ def _connection(database_url: str) -> str | dict[str, Any]:
         return database_url
     credentials = connection["credentials"]
     credentials["server_settings"] = {**POSTGRES_SETTINGS, **credentials.get("server_settings", {})}
+    credentials["reset"] = keep_session_state
     return connection
 
 

@@ -59,8 +59,8 @@ COLUMNS = (
     "visible_document_kinds",
     "documents",
 )
-# What is read of each enrollment: the columns written, and the id for the keyset (with the
-# sort column, one of these). `page_rows` reads and builds more, for GraphQL.
+# What is read of each enrollment: the columns written and the id (the keyset's last key;
+# `_rows` adds the sort column if it is not one of these). `page_rows` reads more, for GraphQL.
 _READ = (
     "id",
     "reference",

@@ -8,29 +8,37 @@ memory stays the same whatever the history's size.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
+from models.documents import Document
+from models.enrollments import Enrollment
 from policies.engine import Policy, Viewer
 from services.errors import Forbidden
 from services.history import (
+    _KIND_FLAGS,
     NEWEST_FIRST,
-    EnrollmentRow,
     HistoryFilter,
     Ordering,
     _beyond,
     _kind_annotations,
-    _row_kinds,
-    documents_of,
     filtered,
-    page_rows,
     visible_enrollments,
 )
 
-CHUNK_ROWS = 500
+# An export shares its worker with other requests, which run only while it awaits. At 500
+# rows a chunk, reading every column `page_rows` builds and a `DocumentRow` per document, a
+# chunk held the event loop ~100 ms at a time and a small query next to exports had a p99
+# 4-7x its idle one; at 100 rows, reading only what is written, steps of a few ms and 2-3x
+# (bench case 6 on PostgreSQL, export time unchanged: ~6.5 s for 20,000 rows).
+CHUNK_ROWS = 100
 COLUMNS = (
     "reference",
     "status",
@@ -51,29 +59,90 @@ COLUMNS = (
     "visible_document_kinds",
     "documents",
 )
+# What is read of each enrollment: the columns written and the id (the keyset's last key;
+# `_rows` adds the sort column if it is not one of these). `page_rows` reads more, for GraphQL.
+_READ = (
+    "id",
+    "reference",
+    "status",
+    "channel",
+    "booked_at",
+    "updated_at",
+    "establishment_id",
+    "registrant_email",
+    "registrant_name",
+    "session__course__code",
+    "session__course__title",
+    "session__starts_on",
+    "session__city",
+    "seats",
+    "list_price_total",
+    "net_price_total",
+    "invoiced_total",
+)
+Row = dict[str, Any]
 
 
-def _record(row: EnrollmentRow, kinds: list[str], documents: list[str]) -> dict[str, Any]:
+def _record(row: Row, kinds: list[str], documents: list[str]) -> dict[str, Any]:
     return {
-        "reference": row.reference,
-        "status": row.status,
-        "channel": row.channel,
-        "booked_at": row.booked_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
-        "establishment_id": row.establishment_id,
-        "registrant_email": row.registrant_email,
-        "registrant_name": row.registrant_name,
-        "course_code": row.session.course.code,
-        "course_title": row.session.course.title,
-        "session_starts_on": row.session.starts_on.isoformat(),
-        "session_city": row.session.city,
-        "seats": row.seats,
-        "list_price_total": str(row.list_price_total),
-        "net_price_total": str(row.net_price_total),
-        "invoiced_total": str(row.invoiced_total),
+        "reference": row["reference"],
+        "status": row["status"],
+        "channel": row["channel"],
+        "booked_at": row["booked_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+        "establishment_id": row["establishment_id"],
+        "registrant_email": row["registrant_email"],
+        "registrant_name": row["registrant_name"],
+        "course_code": row["session__course__code"],
+        "course_title": row["session__course__title"],
+        "session_starts_on": row["session__starts_on"].isoformat(),
+        "session_city": row["session__city"],
+        "seats": row["seats"],
+        "list_price_total": str(row["list_price_total"]),
+        "net_price_total": str(row["net_price_total"]),
+        "invoiced_total": str(row["invoiced_total"]),
         "visible_document_kinds": kinds,
         "documents": documents,
     }
+
+
+async def _rows(
+    query: QuerySet[Enrollment], annotations: dict[str, Any], limit: int, ordering: Ordering
+) -> list[Row]:
+    """The next chunk's enrollments as values, chosen as `page_rows` chooses a page's (the
+    ids by a subquery, then only those rows joined)."""
+    order = ordering.columns()
+    chunk = Subquery(query.order_by(*order).limit(limit).values("id"))
+    columns = dict.fromkeys((*_READ, ordering.field.value, *annotations))
+    return await (
+        Enrollment.filter(id__in=chunk).annotate(**annotations).order_by(*order).values(*columns)
+    )
+
+
+def _kinds(row: Row, always: set[str]) -> list[str]:
+    """The kinds visible on a row, as `_row_kinds` tells them for a page's row."""
+    return [
+        kind.value
+        for kind, flag in _KIND_FLAGS
+        if kind.value in always or str(row.get(flag, "0")) == "1"
+    ]
+
+
+async def _documents(
+    policy: Policy, viewer: Viewer, enrollment_ids: list[int]
+) -> dict[int, list[str]]:
+    """`kind:filename` of the documents `documents_of` lists for these enrollments, in its
+    order: the two columns written, not a `DocumentRow` of nine for each of 800 documents."""
+    named: dict[int, list[str]] = {i: [] for i in enrollment_ids}
+    documents = await (
+        Document.filter(policy.filter(viewer, "read", Document))
+        .filter(enrollment_id__in=enrollment_ids)
+        .order_by("-enrollment_id", "-created_at", "-id")
+        .values_list("enrollment_id", "kind", "filename")
+    )
+    for enrollment_id, kind, filename in documents:
+        named[enrollment_id].append(f"{kind}:{filename}")
+    return named
 
 
 def check_may_export(policy: Policy, viewer: Viewer) -> None:
@@ -89,29 +158,28 @@ async def records(
     chunk_rows: int = CHUNK_ROWS,
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The history as records, a chunk at a time (one query for the rows and one for their
-    documents per chunk)."""
+    documents per chunk). `asyncio.sleep(0)` between the steps lets the worker's other
+    requests run in between: no step holds the loop for more than one query's building or
+    one chunk's conversion (see `CHUNK_ROWS`)."""
     given = criteria.known()
     base = filtered(policy, viewer, visible_enrollments(policy, viewer, given), criteria)
     annotations, always = _kind_annotations(policy, viewer, given)
-    last: EnrollmentRow | None = None
+    key = ordering.field.value
+    last: Row | None = None
     while True:
         query = base
         if last is not None:
-            query = query.filter(_beyond(ordering, ordering.key_of(last), last.id))
-        rows = await page_rows(query, annotations, chunk_rows, ordering.columns())
+            query = query.filter(_beyond(ordering, last[key], last["id"]))
+        rows = await _rows(query, annotations, chunk_rows, ordering)
         if not rows:
             return
-        documents = await documents_of(policy, viewer, [row.id for row in rows])
-        yield [
-            _record(
-                row,
-                [kind.value for kind in _row_kinds(row, always)],
-                [f"{d.kind}:{d.filename}" for d in documents[row.id]],
-            )
-            for row in rows
-        ]
+        await asyncio.sleep(0)
+        documents = await _documents(policy, viewer, [row["id"] for row in rows])
+        await asyncio.sleep(0)
+        yield [_record(row, _kinds(row, always), documents[row["id"]]) for row in rows]
         if len(rows) < chunk_rows:
             return
+        await asyncio.sleep(0)
         last = rows[-1]
 
 

@@ -188,9 +188,9 @@ class KindColumns:
     # Kind -> its CASE column; None when visible on every row; absent when never visible.
     column_of: dict[DocumentKind, str | None]
 
-    def of(self, row: EnrollmentRow) -> list[DocumentKind]:
-        """The kinds visible on a row read with `annotations`."""
-        flags = row.kinds
+    def of(self, flags: Mapping[str, Any]) -> list[DocumentKind]:
+        """The kinds visible on a row, from its CASE columns (`EnrollmentRow.kinds`, or a row
+        read as values)."""
         return [
             kind
             for kind, column in self.column_of.items()
@@ -497,7 +497,6 @@ async def page_rows(
     order (several establishments, or the registrant's own orders besides) joined and
     computed every matching row before keeping 50: 55 ms for 21,000 rows on PostgreSQL,
     5 ms with it."""
-    page = Subquery(query.order_by(*order).limit(limit).values("id"))
     session_columns = {f"session__{name}": name for name in _SESSION_COLUMNS}
 
     def make(v: dict[str, Any]) -> EnrollmentRow:
@@ -510,19 +509,27 @@ async def page_rows(
             kinds={name: v[name] for name in annotations},
         )
 
-    rows = await (
-        Enrollment.filter(id__in=page)
-        .annotate(**annotations)
-        .order_by(*order)
-        .values(
-            *_ENROLLMENT_COLUMNS,
-            *session_columns,
-            "session__course__code",
-            "session__course__title",
-            *annotations,
-        )
+    rows = await page_query(query, annotations, limit, order).values(
+        *_ENROLLMENT_COLUMNS,
+        *session_columns,
+        "session__course__code",
+        "session__course__title",
+        *annotations,
     )
     return [make(row) for row in rows]
+
+
+def page_query(
+    query: QuerySet[Enrollment],
+    annotations: dict[str, Any],
+    limit: int,
+    order: Sequence[str] = ("-booked_at", "-id"),
+) -> QuerySet[Enrollment]:
+    """The first `limit` rows of `query` in this order, chosen by a subquery on the
+    enrollment table alone and then read with their CASE columns (see `page_rows`): the
+    caller says which columns with `.values(...)`."""
+    page = Subquery(query.order_by(*order).limit(limit).values("id"))
+    return Enrollment.filter(id__in=page).annotate(**annotations).order_by(*order)
 
 
 async def history_page(
@@ -593,7 +600,7 @@ async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: i
 
 def _row_kinds(row: EnrollmentRow, kinds: KindColumns) -> list[DocumentKind]:
     """The kinds visible on a row (see `KindColumns`)."""
-    return kinds.of(row)
+    return kinds.of(row.kinds)
 
 
 @dataclass(slots=True)
@@ -632,6 +639,20 @@ async def documents_of(
     grouped: dict[int, list[DocumentRow]] = {i: [] for i in enrollment_ids}
     if not enrollment_ids:
         return grouped
+    rows = await documents_query(policy, viewer, enrollment_ids, read).values(*_DOCUMENT_ROW_FIELDS)
+    for row in rows:
+        grouped[row["enrollment_id"]].append(DocumentRow(**row))
+    return grouped
+
+
+def documents_query(
+    policy: Policy,
+    viewer: Viewer | None,
+    enrollment_ids: Sequence[int],
+    read: Mapping[int, Any] | None = None,
+) -> QuerySet[Document]:
+    """The query of `documents_of`, for a caller that reads other columns (`read` as there:
+    rows as objects or as values)."""
     if read is not None and read.keys() >= set(enrollment_ids):
         allowed = policy.filter_by_parents(
             viewer, "read", Document, "enrollment", {i: read[i] for i in enrollment_ids}
@@ -641,15 +662,10 @@ async def documents_of(
         query = Document.filter(policy.filter(viewer, "read", Document)).filter(
             enrollment_id__in=list(enrollment_ids)
         )
-    rows = await (
-        # Newest first within each enrollment. By enrollment first: the rows come straight
-        # off the (enrollment_id, created_at) index, the first ones at once, where a global
-        # order would sort all 8,000 rows of an export before returning any.
-        query.order_by("-enrollment_id", "-created_at", "-id").values(*_DOCUMENT_ROW_FIELDS)
-    )
-    for row in rows:
-        grouped[row["enrollment_id"]].append(DocumentRow(**row))
-    return grouped
+    # Newest first within each enrollment. By enrollment first: the rows come straight off
+    # the (enrollment_id, created_at) index, the first ones at once, where a global order
+    # would sort all the documents of an export's chunk before returning any.
+    return query.order_by("-enrollment_id", "-created_at", "-id")
 
 
 async def trainees_of(enrollment_ids: Sequence[int]) -> dict[int, list[Trainee]]:

@@ -15,21 +15,20 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
-from models.documents import Document
 from models.enrollments import Enrollment
 from policies.engine import Policy, Viewer
 from services.errors import Forbidden
 from services.history import (
-    _KIND_FLAGS,
     NEWEST_FIRST,
     HistoryFilter,
     Ordering,
     _beyond,
     _kind_annotations,
+    documents_query,
     filtered,
+    page_query,
     visible_enrollments,
 )
 
@@ -109,36 +108,17 @@ def _record(row: Row, kinds: list[str], documents: list[str]) -> dict[str, Any]:
 async def _rows(
     query: QuerySet[Enrollment], annotations: dict[str, Any], limit: int, ordering: Ordering
 ) -> list[Row]:
-    """The next chunk's enrollments as values, chosen as `page_rows` chooses a page's (the
-    ids by a subquery, then only those rows joined)."""
-    order = ordering.columns()
-    chunk = Subquery(query.order_by(*order).limit(limit).values("id"))
+    """The next chunk's enrollments as values, chosen as a page's are (`page_query`)."""
     columns = dict.fromkeys((*_READ, ordering.field.value, *annotations))
-    return await (
-        Enrollment.filter(id__in=chunk).annotate(**annotations).order_by(*order).values(*columns)
-    )
+    return await page_query(query, annotations, limit, ordering.columns()).values(*columns)
 
 
-def _kinds(row: Row, always: set[str]) -> list[str]:
-    """The kinds visible on a row, as `_row_kinds` tells them for a page's row."""
-    return [
-        kind.value
-        for kind, flag in _KIND_FLAGS
-        if kind.value in always or str(row.get(flag, "0")) == "1"
-    ]
-
-
-async def _documents(
-    policy: Policy, viewer: Viewer, enrollment_ids: list[int]
-) -> dict[int, list[str]]:
+async def _documents(policy: Policy, viewer: Viewer, rows: dict[int, Row]) -> dict[int, list[str]]:
     """`kind:filename` of the documents `documents_of` lists for these enrollments, in its
     order: the two columns written, not a `DocumentRow` of nine for each of 800 documents."""
-    named: dict[int, list[str]] = {i: [] for i in enrollment_ids}
-    documents = await (
-        Document.filter(policy.filter(viewer, "read", Document))
-        .filter(enrollment_id__in=enrollment_ids)
-        .order_by("-enrollment_id", "-created_at", "-id")
-        .values_list("enrollment_id", "kind", "filename")
+    named: dict[int, list[str]] = {i: [] for i in rows}
+    documents = await documents_query(policy, viewer, list(rows), rows).values_list(
+        "enrollment_id", "kind", "filename"
     )
     for enrollment_id, kind, filename in documents:
         named[enrollment_id].append(f"{kind}:{filename}")
@@ -163,7 +143,7 @@ async def records(
     one chunk's conversion (see `CHUNK_ROWS`)."""
     given = criteria.known()
     base = filtered(policy, viewer, visible_enrollments(policy, viewer, given), criteria)
-    annotations, always = _kind_annotations(policy, viewer, given)
+    annotations, kinds = _kind_annotations(policy, viewer, given)
     key = ordering.field.value
     last: Row | None = None
     while True:
@@ -174,9 +154,12 @@ async def records(
         if not rows:
             return
         await asyncio.sleep(0)
-        documents = await _documents(policy, viewer, [row["id"] for row in rows])
+        documents = await _documents(policy, viewer, {row["id"]: row for row in rows})
         await asyncio.sleep(0)
-        yield [_record(row, _kinds(row, always), documents[row["id"]]) for row in rows]
+        yield [
+            _record(row, [kind.value for kind in kinds.of(row)], documents[row["id"]])
+            for row in rows
+        ]
         if len(rows) < chunk_rows:
             return
         await asyncio.sleep(0)

@@ -470,11 +470,11 @@ class Policy:
         may perform `action`.
 
         `parents` maps each parent's id to the parent as already read (an object with its
-        columns as attributes). The policy's condition is read on each parent's own values,
-        as `filter(given=...)` reads it on known values: what they decide (the parent's
-        establishment, its registrant) is decided per parent, so the query does not join the
-        parent's table for it, and parents left with the same condition share one `IN`. A
-        column the parent lacks stays in the SQL."""
+        columns as attributes, or a mapping of them). The policy's condition is read on each
+        parent's own values, as `filter(given=...)` reads it on known values: what they
+        decide (the parent's establishment, its registrant) is decided per parent, so the
+        query does not join the parent's table for it, and parents left with the same
+        condition share one `IN`. A column the parent lacks stays in the SQL."""
         if viewer is None or not parents:
             return MATCH_NOTHING
         rows = self._rows(viewer, ("allow", self.generation, viewer.fingerprint(), action, model))
@@ -500,7 +500,11 @@ class Policy:
         for parent_id, row in parents.items():
             known = []
             for column, values in compared.items():
-                value = getattr(row, column, _OTHER)
+                value = (
+                    row.get(column, _OTHER)
+                    if isinstance(row, Mapping)
+                    else getattr(row, column, _OTHER)
+                )
                 if value is _OTHER:  # not read: left to the SQL
                     continue
                 if isinstance(value, Enum):  # the policy compares the stored value

@@ -867,7 +867,7 @@ async def overdue_validations(
         read_action=None,
         message="Only staff see overdue validations.",
     )
-    annotations, kinds = history._kind_annotations(policy, viewer)
+    annotations, kinds = history.kind_annotations(policy, viewer)
     annotations.update(history.action_annotations(policy, viewer))
     rows = await history.page_rows(
         history.visible_enrollments(policy, viewer).filter(
@@ -880,7 +880,7 @@ async def overdue_validations(
     return history.HistoryPage(
         enrollments=rows,
         has_next_page=False,
-        visible_kinds={row.id: history._row_kinds(row, kinds) for row in rows},
+        visible_kinds={row.id: kinds.of(row.kinds) for row in rows},
         total_count=len(rows),
     )
 

@@ -181,7 +181,7 @@ def _same_condition(a: Q, b: Q) -> bool:
 @dataclass(frozen=True)
 class KindColumns:
     """How to read, on a row of `visible_enrollments` read with the CASE columns of
-    `_kind_annotations`, which document kinds the viewer may read: for each kind, the column
+    `kind_annotations`, which document kinds the viewer may read: for each kind, the column
     that tells it. Kinds whose conditions are written the same way share one column (a
     standard access's kinds all hang on the registrant condition: one CASE, not six)."""
 
@@ -198,7 +198,7 @@ class KindColumns:
         ]
 
 
-def _kind_annotations(
+def kind_annotations(
     policy: Policy, viewer: Viewer | None, given: Known | None = None
 ) -> tuple[dict[str, Any], KindColumns]:
     """CASE expressions telling, row by row, which document kinds the viewer may read, for
@@ -330,7 +330,7 @@ def decode_cursor(cursor: str, ordering: Ordering = NEWEST_FIRST, field: str = "
         ) from None
 
 
-def _beyond(ordering: Ordering, key: Any, row_id: int, *, backwards: bool = False) -> Q:
+def beyond(ordering: Ordering, key: Any, row_id: int, *, backwards: bool = False) -> Q:
     """Rows after (key, id) in this ordering, or before it when `backwards`."""
     column = ordering.field.value
     later = "lt" if ordering.descending != backwards else "gt"
@@ -489,7 +489,7 @@ async def page_rows(
     order: Sequence[str] = ("-booked_at", "-id"),
 ) -> list[EnrollmentRow]:
     """The enrollments of `query` as `EnrollmentRow`s, with the CASE columns of `annotations`
-    (from `_kind_annotations`), in one query: the one shape `EnrollmentType` is built from.
+    (from `kind_annotations`), in one query: the one shape `EnrollmentType` is built from.
 
     The page's ids are chosen first (a subquery: the filter, the order, the limit, on the
     enrollment table alone), then only those rows are joined to their session and course and
@@ -567,8 +567,8 @@ async def history_page(
     cursor = before if backwards else after
     if cursor:
         key, number = decode_cursor(cursor, ordering, "before" if backwards else "after")
-        query = query.filter(_beyond(ordering, key, number, backwards=backwards))
-    annotations, kinds = _kind_annotations(policy, viewer, given)
+        query = query.filter(beyond(ordering, key, number, backwards=backwards))
+    annotations, kinds = kind_annotations(policy, viewer, given)
     if with_actions:
         annotations.update(action_annotations(policy, viewer, given))
     rows = await page_rows(query, annotations, size + 1, ordering.columns(reverse=backwards))
@@ -580,7 +580,7 @@ async def history_page(
         enrollments=rows,
         has_next_page=bool(cursor) if backwards else more,
         has_previous_page=more if backwards else bool(cursor),
-        visible_kinds={row.id: _row_kinds(row, kinds) for row in rows},
+        visible_kinds={row.id: kinds.of(row.kinds) for row in rows},
         ordering=ordering,
         counted=base,
     )
@@ -588,19 +588,14 @@ async def history_page(
 
 async def get_enrollment(policy: Policy, viewer: Viewer | None, enrollment_id: int) -> HistoryPage:
     """One enrollment the viewer may read (NOT_FOUND otherwise), as a one-row page."""
-    annotations, kinds = _kind_annotations(policy, viewer)
+    annotations, kinds = kind_annotations(policy, viewer)
     annotations.update(action_annotations(policy, viewer))
     rows = await page_rows(
         visible_enrollments(policy, viewer).filter(id=enrollment_id), annotations, 1
     )
     if not rows:
         raise NotFound("Enrollment not found.")
-    return HistoryPage(rows, False, {rows[0].id: _row_kinds(rows[0], kinds)}, total_count=1)
-
-
-def _row_kinds(row: EnrollmentRow, kinds: KindColumns) -> list[DocumentKind]:
-    """The kinds visible on a row (see `KindColumns`)."""
-    return kinds.of(row.kinds)
+    return HistoryPage(rows, False, {rows[0].id: kinds.of(rows[0].kinds)}, total_count=1)
 
 
 @dataclass(slots=True)

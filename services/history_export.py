@@ -24,10 +24,10 @@ from services.history import (
     NEWEST_FIRST,
     HistoryFilter,
     Ordering,
-    _beyond,
-    _kind_annotations,
+    beyond,
     documents_query,
     filtered,
+    kind_annotations,
     page_query,
     visible_enrollments,
 )
@@ -143,13 +143,13 @@ async def records(
     one chunk's conversion (see `CHUNK_ROWS`)."""
     given = criteria.known()
     base = filtered(policy, viewer, visible_enrollments(policy, viewer, given), criteria)
-    annotations, kinds = _kind_annotations(policy, viewer, given)
+    annotations, kinds = kind_annotations(policy, viewer, given)
     key = ordering.field.value
     last: Row | None = None
     while True:
         query = base
         if last is not None:
-            query = query.filter(_beyond(ordering, last[key], last["id"]))
+            query = query.filter(beyond(ordering, last[key], last["id"]))
         rows = await _rows(query, annotations, chunk_rows, ordering)
         if not rows:
             return

@@ -289,7 +289,7 @@ async def test_a_revoked_access_stops_showing_the_history_at_once(client, world)
 
 def test_only_filters_written_the_same_way_count_as_the_same_condition() -> None:
     """A document kind whose condition is the read condition itself needs no CASE column
-    (`services.history._kind_annotations`): the comparison must never say "same" wrongly."""
+    (`services.history.kind_annotations`): the comparison must never say "same" wrongly."""
     from tortoise.expressions import F, Q
 
     from services.history import _same_condition
